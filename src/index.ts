@@ -1,0 +1,2 @@
+// The curated public barrel. Filled in as modules land.
+export * from './errors.js';

@@ -1,0 +1,2 @@
+// certflow/testing: the public testing helpers. Filled in as modules land.
+export {};
