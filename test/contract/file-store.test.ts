@@ -1,0 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'vitest';
+import { createFileStore } from '../../src/stores/file.js';
+import { storeContract } from '../../src/testing/store-contract.js';
+
+describe('file store: Store contract', () => {
+  const cases = storeContract(async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
+    return {
+      store: createFileStore({ directory }),
+      cleanup: () => rm(directory, { recursive: true, force: true }),
+    };
+  });
+  for (const c of cases) it(c.name, c.run);
+});

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createFileStore } from '../../../src/stores/file.js';
+import { createMemoryStore } from '../../../src/stores/memory.js';
+import type { Store } from '../../../src/stores/types.js';
+
+/** A built-in store to run a unit test against, with what removes it afterwards. */
+export interface BuiltInStore {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+/** The built-in stores by name, for tests that hold for both. */
+export const builtInStores: [string, () => Promise<BuiltInStore>][] = [
+  ['memory', async () => ({ store: createMemoryStore(), cleanup: async () => undefined })],
+  [
+    'file',
+    async () => {
+      const directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
+      return {
+        store: createFileStore({ directory }),
+        cleanup: () => rm(directory, { recursive: true, force: true }),
+      };
+    },
+  ],
+];
+
+/** Resolves the error `promise` rejects with (and fails if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
