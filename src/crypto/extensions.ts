@@ -1,0 +1,228 @@
+/**
+ * The X.509 extensions certflow writes and reads: subjectAltName, keyUsage, extKeyUsage,
+ * basicConstraints, subject and authority key identifiers.
+ *
+ * @packageDocumentation
+ */
+
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { ValidationError } from '../errors.js';
+import { decodeDer, guard, oids, ownBytes, toHex } from './der.js';
+import { formatIpAddress, parseIpAddress } from './ip.js';
+import { decodeUsages, keyUsageBitString, keyUsageBitsFrom, type EncodedUsages } from './usages.js';
+import { subtle } from './webcrypto.js';
+
+/** Subject alternative names, as text. */
+export interface SubjectAltNames {
+  dnsNames: string[];
+  ipAddresses: string[];
+  uris: string[];
+  emailAddresses: string[];
+}
+
+/** What certflow reads from a list of extensions. */
+export interface ExtensionInfo extends SubjectAltNames {
+  usages: string[];
+  isCA: boolean;
+  subjectKeyIdentifier?: string;
+  authorityKeyIdentifier?: string;
+}
+
+const GENERAL_NAME = { email: 1, dns: 2, uri: 6, ip: 7 } as const;
+// IA5String is 7-bit ASCII; spaces and control characters have no place in a name.
+const IA5_NO_SPACE = /^[\x21-\x7e]+$/;
+
+/**
+ * Checks SANs and returns the GeneralNames in Go's order (DNS, email, IP, URI).
+ *
+ * @remarks
+ * Names must be ASCII (internationalised names arrive as A-labels), IP addresses must parse,
+ * URIs must be absolute. A bad entry is a {@link ValidationError} at `dnsNames[i]` etc.
+ */
+export function generalNames(names: Partial<SubjectAltNames>): pkijs.GeneralName[] {
+  const result: pkijs.GeneralName[] = [];
+  for (const [i, name] of (names.dnsNames ?? []).entries()) {
+    if (!IA5_NO_SPACE.test(name)) {
+      throw new ValidationError(`dnsNames[${i}]`, 'must be a non-empty ASCII name (A-labels)');
+    }
+    result.push(new pkijs.GeneralName({ type: GENERAL_NAME.dns, value: name }));
+  }
+  for (const [i, email] of (names.emailAddresses ?? []).entries()) {
+    if (!IA5_NO_SPACE.test(email) || !/^[^@]+@[^@]+$/.test(email)) {
+      throw new ValidationError(`emailAddresses[${i}]`, 'must be an ASCII email address');
+    }
+    result.push(new pkijs.GeneralName({ type: GENERAL_NAME.email, value: email }));
+  }
+  for (const [i, ip] of (names.ipAddresses ?? []).entries()) {
+    const bytes = parseIpAddress(ip);
+    if (bytes === undefined) {
+      throw new ValidationError(`ipAddresses[${i}]`, 'must be an IPv4 or IPv6 address');
+    }
+    result.push(
+      new pkijs.GeneralName({
+        type: GENERAL_NAME.ip,
+        value: new asn1js.OctetString({ valueHex: ownBytes(bytes).buffer }),
+      }),
+    );
+  }
+  for (const [i, uri] of (names.uris ?? []).entries()) {
+    if (!IA5_NO_SPACE.test(uri) || !URL.canParse(uri)) {
+      throw new ValidationError(`uris[${i}]`, 'must be an absolute ASCII URI');
+    }
+    result.push(new pkijs.GeneralName({ type: GENERAL_NAME.uri, value: uri }));
+  }
+  return result;
+}
+
+/** subjectAltName; critical when the subject is empty (RFC 5280 4.2.1.6). */
+export function subjectAltNameExtension(
+  names: pkijs.GeneralName[],
+  subjectEmpty: boolean,
+): pkijs.Extension {
+  return extension(oids.subjectAltName, subjectEmpty, new pkijs.GeneralNames({ names }).toSchema());
+}
+
+/** keyUsage (critical) and extKeyUsage, each only when it has something to say. */
+export function usageExtensions({
+  keyUsageBits,
+  extKeyUsageOids,
+}: EncodedUsages): pkijs.Extension[] {
+  const result: pkijs.Extension[] = [];
+  if (keyUsageBits !== 0) {
+    const { bytes, unusedBits } = keyUsageBitString(keyUsageBits);
+    result.push(
+      extension(
+        oids.keyUsage,
+        true,
+        new asn1js.BitString({ valueHex: ownBytes(bytes).buffer, unusedBits }),
+      ),
+    );
+  }
+  if (extKeyUsageOids.length > 0) {
+    result.push(
+      extension(
+        oids.extKeyUsage,
+        false,
+        new pkijs.ExtKeyUsage({ keyPurposes: extKeyUsageOids }).toSchema(),
+      ),
+    );
+  }
+  return result;
+}
+
+/** basicConstraints, critical. */
+export function basicConstraintsExtension(isCA: boolean): pkijs.Extension {
+  return extension(
+    oids.basicConstraints,
+    true,
+    new pkijs.BasicConstraints({ cA: isCA }).toSchema(),
+  );
+}
+
+/** subjectKeyIdentifier. */
+export function subjectKeyIdentifierExtension(keyId: Uint8Array): pkijs.Extension {
+  return extension(
+    oids.subjectKeyIdentifier,
+    false,
+    new asn1js.OctetString({ valueHex: ownBytes(keyId).buffer }),
+  );
+}
+
+/** authorityKeyIdentifier with a keyIdentifier only. */
+export function authorityKeyIdentifierExtension(keyId: Uint8Array): pkijs.Extension {
+  return extension(
+    oids.authorityKeyIdentifier,
+    false,
+    new pkijs.AuthorityKeyIdentifier({
+      keyIdentifier: new asn1js.OctetString({ valueHex: ownBytes(keyId).buffer }),
+    }).toSchema(),
+  );
+}
+
+function extension(
+  extnID: string,
+  critical: boolean,
+  value: { toBER(sizeOnly?: boolean): ArrayBuffer },
+): pkijs.Extension {
+  return new pkijs.Extension({ extnID, critical, extnValue: value.toBER(false) });
+}
+
+/**
+ * Reads SANs, usages, basicConstraints and key identifiers.
+ *
+ * @remarks
+ * Each extension is decoded from its own bytes rather than through pkijs' lazy parsed values,
+ * so a malformed extension throws a {@link CryptoError} instead of reading as absent. Other
+ * GeneralName kinds (otherName, directoryName, ...) and unknown extensions are skipped.
+ */
+export function readExtensions(extensions: readonly pkijs.Extension[] | undefined): ExtensionInfo {
+  const info: ExtensionInfo = {
+    dnsNames: [],
+    ipAddresses: [],
+    uris: [],
+    emailAddresses: [],
+    usages: [],
+    isCA: false,
+  };
+  let keyUsageBits = 0;
+  let extKeyUsageOids: string[] = [];
+  for (const ext of extensions ?? []) {
+    guard(`extension ${ext.extnID}`, () => {
+      const value = decodeDer(ext.extnValue.valueBlock.valueHexView, `extension ${ext.extnID}`);
+      switch (ext.extnID) {
+        case oids.subjectAltName:
+          readGeneralNames(new pkijs.GeneralNames({ schema: value }).names, info);
+          break;
+        case oids.keyUsage:
+          if (value instanceof asn1js.BitString) {
+            keyUsageBits = keyUsageBitsFrom(value.valueBlock.valueHexView);
+          }
+          break;
+        case oids.extKeyUsage:
+          extKeyUsageOids = new pkijs.ExtKeyUsage({ schema: value }).keyPurposes;
+          break;
+        case oids.basicConstraints:
+          info.isCA = new pkijs.BasicConstraints({ schema: value }).cA;
+          break;
+        case oids.subjectKeyIdentifier:
+          if (value instanceof asn1js.OctetString) {
+            info.subjectKeyIdentifier = toHex(value.valueBlock.valueHexView);
+          }
+          break;
+        case oids.authorityKeyIdentifier: {
+          const keyId = new pkijs.AuthorityKeyIdentifier({ schema: value }).keyIdentifier;
+          if (keyId !== undefined)
+            info.authorityKeyIdentifier = toHex(keyId.valueBlock.valueHexView);
+          break;
+        }
+      }
+    });
+  }
+  info.usages = decodeUsages(keyUsageBits, extKeyUsageOids);
+  return info;
+}
+
+function readGeneralNames(names: readonly pkijs.GeneralName[], info: SubjectAltNames): void {
+  for (const name of names) {
+    const value: unknown = name.value;
+    if (name.type === GENERAL_NAME.ip && value instanceof asn1js.OctetString) {
+      const text = formatIpAddress(value.valueBlock.valueHexView);
+      if (text !== undefined) info.ipAddresses.push(text);
+    } else if (typeof value === 'string') {
+      if (name.type === GENERAL_NAME.dns) info.dnsNames.push(value);
+      else if (name.type === GENERAL_NAME.email) info.emailAddresses.push(value);
+      else if (name.type === GENERAL_NAME.uri) info.uris.push(value);
+    }
+  }
+}
+
+/** A key identifier for `spki`: SHA-256 of the subjectPublicKey bits, cut to 160 bits (RFC 7093). */
+export async function keyIdentifier(spki: Uint8Array): Promise<Uint8Array> {
+  const info = guard(
+    'public key',
+    () => new pkijs.PublicKeyInfo({ schema: decodeDer(spki, 'public key') }),
+  );
+  const bits = ownBytes(info.subjectPublicKey.valueBlock.valueHexView);
+  return new Uint8Array(await subtle().digest('SHA-256', bits)).subarray(0, 20);
+}

@@ -1,0 +1,34 @@
+/**
+ * certflow's crypto: private keys, CSRs, certificates and PEM, on pkijs + asn1js over WebCrypto.
+ *
+ * @remarks
+ * The only module that touches pkijs, asn1js or WebCrypto. Malformed PEM/DER and failed key
+ * operations throw `CryptoError`; bad option values throw `ValidationError` naming the field.
+ * No message ever quotes key material.
+ *
+ * @packageDocumentation
+ */
+
+export type {
+  CertificateInfo,
+  CsrInfo,
+  CsrOptions,
+  KeyAlgorithm,
+  KeySpec,
+  PrivateKey,
+  SignOptions,
+  SubjectFields,
+} from './types.js';
+export type { CryptoKey } from './webcrypto.js';
+export {
+  exportPrivateKeyPem,
+  generatePrivateKey,
+  importPrivateKeyPem,
+  publicKeySpkiDer,
+} from './keys.js';
+export { createCsr, parseCsr } from './csr.js';
+export { keyMatchesCertificate, parseCertificate } from './certificate.js';
+export { orderChain } from './chain.js';
+export { pemDecode, pemEncode, splitPemChain } from './pem.js';
+export { canonicalIpAddress } from './ip.js';
+export { signCertificate } from './sign-certificate.js';

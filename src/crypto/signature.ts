@@ -1,0 +1,225 @@
+/**
+ * Signing and verifying X.509 structures with WebCrypto: signature algorithm identifiers, the
+ * ECDSA DER/raw conversion, Ed25519 (which pkijs 4 does not sign with), public key import.
+ *
+ * @packageDocumentation
+ */
+
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { CryptoError } from '../errors.js';
+import { childrenOf, decodeDer, encodeDer, oids, ownBytes } from './der.js';
+import type { KeyAlgorithm, PrivateKey } from './types.js';
+import { subtle, type CryptoKey } from './webcrypto.js';
+
+/** The curves certflow supports, by OID. */
+export const curves: readonly { oid: string; name: string; size: number; bytes: number }[] = [
+  { oid: oids.p256, name: 'P-256', size: 256, bytes: 32 },
+  { oid: oids.p384, name: 'P-384', size: 384, bytes: 48 },
+  { oid: oids.p521, name: 'P-521', size: 521, bytes: 66 },
+];
+
+/** How one signature algorithm is named in X.509 and run in WebCrypto. */
+interface SignatureScheme {
+  oid: string;
+  keyAlgorithm: KeyAlgorithm;
+  /** WebCrypto hash; absent for Ed25519, which hashes internally. */
+  hash?: 'SHA-256' | 'SHA-384' | 'SHA-512';
+}
+
+/** The signature algorithms certflow verifies. SHA-1 and RSA-PSS are deliberately absent. */
+const SCHEMES: readonly SignatureScheme[] = [
+  { oid: oids.sha256WithRsa, keyAlgorithm: 'RSA', hash: 'SHA-256' },
+  { oid: oids.sha384WithRsa, keyAlgorithm: 'RSA', hash: 'SHA-384' },
+  { oid: oids.sha512WithRsa, keyAlgorithm: 'RSA', hash: 'SHA-512' },
+  { oid: oids.ecdsaWithSha256, keyAlgorithm: 'ECDSA', hash: 'SHA-256' },
+  { oid: oids.ecdsaWithSha384, keyAlgorithm: 'ECDSA', hash: 'SHA-384' },
+  { oid: oids.ecdsaWithSha512, keyAlgorithm: 'ECDSA', hash: 'SHA-512' },
+  { oid: oids.ed25519, keyAlgorithm: 'Ed25519' },
+];
+
+/**
+ * The scheme a key signs with: SHA-256 for RSA and P-256, SHA-384 for P-384, SHA-512 for P-521
+ * (the hash matched to the curve, as Go and cert-manager do), pure Ed25519.
+ */
+function schemeFor(key: PrivateKey): SignatureScheme {
+  const { algorithm, size } = key.spec;
+  const oid =
+    algorithm === 'RSA'
+      ? oids.sha256WithRsa
+      : algorithm === 'Ed25519'
+        ? oids.ed25519
+        : size === 384
+          ? oids.ecdsaWithSha384
+          : size === 521
+            ? oids.ecdsaWithSha512
+            : oids.ecdsaWithSha256;
+  const scheme = SCHEMES.find((candidate) => candidate.oid === oid);
+  if (scheme === undefined) throw new CryptoError(`no signature scheme for ${algorithm}`);
+  return scheme;
+}
+
+/**
+ * The AlgorithmIdentifier `key` signs with.
+ *
+ * @remarks RSA carries an explicit NULL parameter (RFC 4055); ECDSA and Ed25519 carry none.
+ */
+export function signatureAlgorithmFor(key: PrivateKey): pkijs.AlgorithmIdentifier {
+  const { oid, keyAlgorithm } = schemeFor(key);
+  return new pkijs.AlgorithmIdentifier(
+    keyAlgorithm === 'RSA'
+      ? { algorithmId: oid, algorithmParams: new asn1js.Null() }
+      : { algorithmId: oid },
+  );
+}
+
+/** Signs `data` with `key`; ECDSA signatures come back DER-encoded, as X.509 wants them. */
+export async function signData(key: PrivateKey, data: Uint8Array): Promise<Uint8Array> {
+  const { keyAlgorithm, hash } = schemeFor(key);
+  try {
+    const signature = await subtle().sign(
+      webCryptoParams(keyAlgorithm, hash),
+      key.privateKey,
+      ownBytes(data),
+    );
+    return new Uint8Array(
+      keyAlgorithm === 'ECDSA' ? pkijs.createCMSECDSASignature(signature) : signature,
+    );
+  } catch (err) {
+    throw new CryptoError(`signing with the ${key.spec.algorithm} key failed`, { cause: err });
+  }
+}
+
+/**
+ * Signs a pkijs Certificate or CertificationRequest in place: sets the algorithm identifiers,
+ * encodes the TBS part and stores the signature.
+ */
+export async function signPkiObject(
+  object: pkijs.Certificate | pkijs.CertificationRequest,
+  key: PrivateKey,
+): Promise<void> {
+  const algorithm = signatureAlgorithmFor(key);
+  if (object instanceof pkijs.Certificate) object.signature = algorithm;
+  object.signatureAlgorithm = algorithm;
+  // toSchema(true) re-encodes the TBS part from the fields (encodeTBS() is not public on CSRs).
+  const [tbs] = object.toSchema(true).valueBlock.value;
+  if (tbs === undefined) throw new CryptoError('could not encode the structure to sign');
+  object.tbsView = encodeDer(tbs);
+  object.signatureValue = new asn1js.BitString({
+    valueHex: ownBytes(await signData(key, object.tbsView)).buffer,
+  });
+}
+
+/**
+ * Whether `signature` over `data` verifies with the public key `spki` under `algorithm`.
+ *
+ * @remarks
+ * `false`, not an error, for a signature algorithm certflow does not accept, for one that does
+ * not fit the key, and for a malformed signature.
+ */
+export async function verifySignature(
+  spki: Uint8Array,
+  algorithm: pkijs.AlgorithmIdentifier,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  const scheme = SCHEMES.find((candidate) => candidate.oid === algorithm.algorithmId);
+  if (scheme === undefined) return false;
+  const publicKey = await importPublicKey(spki, scheme.hash).catch(() => undefined);
+  if (publicKey === undefined || publicKey.keyAlgorithm !== scheme.keyAlgorithm) return false;
+  try {
+    let raw: ArrayBuffer | Uint8Array = signature;
+    if (scheme.keyAlgorithm === 'ECDSA') {
+      const decoded = asn1js.fromBER(ownBytes(signature));
+      if (decoded.offset === -1 || (childrenOf(decoded.result)?.length ?? 0) !== 2) return false;
+      raw = pkijs.createECDSASignatureFromCMS(decoded.result, publicKey.curveBytes);
+    }
+    return await subtle().verify(
+      webCryptoParams(scheme.keyAlgorithm, scheme.hash),
+      publicKey.key,
+      ownBytes(new Uint8Array(raw)),
+      ownBytes(data),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** A public key imported from a SubjectPublicKeyInfo. */
+export interface ImportedPublicKey {
+  key: CryptoKey;
+  keyAlgorithm: KeyAlgorithm;
+  /** RSA modulus bits, curve size, or 0 for Ed25519. */
+  size: number;
+  /** ECDSA: bytes per signature half; 0 otherwise. */
+  curveBytes: number;
+}
+
+/** The algorithm of a SubjectPublicKeyInfo, without importing it. */
+export function spkiAlgorithm(spki: Uint8Array): {
+  keyAlgorithm: KeyAlgorithm;
+  curve?: (typeof curves)[number];
+} {
+  const [algorithm] = childrenOf(decodeDer(spki, 'public key')) ?? [];
+  const [oid, params] = childrenOf(algorithm) ?? [];
+  if (!(oid instanceof asn1js.ObjectIdentifier)) {
+    throw new CryptoError('public key is not a SubjectPublicKeyInfo');
+  }
+  const algorithmId = oid.valueBlock.toString();
+  if (algorithmId === oids.rsaEncryption) return { keyAlgorithm: 'RSA' };
+  if (algorithmId === oids.ed25519) return { keyAlgorithm: 'Ed25519' };
+  if (algorithmId === oids.ecPublicKey) {
+    const curveOid =
+      params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : undefined;
+    const curve = curves.find((candidate) => candidate.oid === curveOid);
+    if (curve === undefined) {
+      throw new CryptoError(`unsupported elliptic curve ${curveOid ?? '(explicit parameters)'}`);
+    }
+    return { keyAlgorithm: 'ECDSA', curve };
+  }
+  throw new CryptoError(`unsupported public key algorithm ${algorithmId}`);
+}
+
+/**
+ * Imports a SubjectPublicKeyInfo for verification; RSA keys are bound to `hash` (WebCrypto ties
+ * the hash to the key).
+ */
+export async function importPublicKey(
+  spki: Uint8Array,
+  hash: string = 'SHA-256',
+): Promise<ImportedPublicKey> {
+  const { keyAlgorithm, curve } = spkiAlgorithm(spki);
+  const params =
+    keyAlgorithm === 'RSA'
+      ? { name: 'RSASSA-PKCS1-v1_5', hash }
+      : keyAlgorithm === 'ECDSA'
+        ? { name: 'ECDSA', namedCurve: curve?.name ?? '' }
+        : { name: 'Ed25519' };
+  let key: CryptoKey;
+  try {
+    key = await subtle().importKey('spki', ownBytes(spki), params, true, ['verify']);
+  } catch (err) {
+    throw new CryptoError(`${keyAlgorithm} public key could not be imported`, { cause: err });
+  }
+  const algorithm = key.algorithm as { modulusLength?: number };
+  return {
+    key,
+    keyAlgorithm,
+    size: algorithm.modulusLength ?? curve?.size ?? 0,
+    curveBytes: curve?.bytes ?? 0,
+  };
+}
+
+/** The normalised DER SubjectPublicKeyInfo of `spki` (as WebCrypto re-exports it). */
+export async function normaliseSpki(spki: Uint8Array): Promise<Uint8Array> {
+  const { key } = await importPublicKey(spki);
+  return new Uint8Array(await subtle().exportKey('spki', key));
+}
+
+function webCryptoParams(
+  keyAlgorithm: KeyAlgorithm,
+  hash: string | undefined,
+): { name: string; hash?: string } {
+  if (keyAlgorithm === 'ECDSA') return { name: 'ECDSA', hash: hash ?? 'SHA-256' };
+  return { name: keyAlgorithm === 'RSA' ? 'RSASSA-PKCS1-v1_5' : 'Ed25519' };
+}
