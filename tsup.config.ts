@@ -1,6 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
+  tsconfig: 'tsconfig.build.json',
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',

@@ -197,7 +197,7 @@ export const solverSchema: SchemaNode = obj({
     }),
   }),
   dns01: obj({
-    cnameStrategy: str({ enum: ['None', 'Follow'] }),
+    cnameStrategy: unsupported('following CNAMEs for DNS-01 is not supported by certflow yet'),
     webhook: obj(
       {
         groupName: str({ nonEmpty: true }),
@@ -251,7 +251,9 @@ const issuerSpec = obj({
       preferredChain: str({ maxLength: 64 }),
       solvers: arr(solverSchema),
       disableAccountKeyGeneration: bool(),
-      enableDurationFeature: bool(),
+      enableDurationFeature: unsupported(
+        'requesting a duration from the ACME server is not supported by certflow yet',
+      ),
       profile: unsupported('ACME certificate profiles are not supported by certflow'),
       renewalInformationSource: unsupported(
         'ACME renewal information (ARI) is not supported by certflow',
@@ -262,13 +264,19 @@ const issuerSpec = obj({
   ca: obj(
     {
       secretName: objectName,
-      crlDistributionPoints: arr(str({ check: checkUri })),
-      ocspServers: arr(str({ check: httpUrl })),
-      issuingCertificateURLs: arr(str({ check: httpUrl })),
+      crlDistributionPoints: unsupported(
+        'CRL distribution points are not supported by certflow yet',
+      ),
+      ocspServers: unsupported('OCSP server URLs are not supported by certflow yet'),
+      issuingCertificateURLs: unsupported(
+        'issuing certificate URLs are not supported by certflow yet',
+      ),
     },
     ['secretName'],
   ),
-  selfSigned: obj({ crlDistributionPoints: arr(str({ check: checkUri })) }),
+  selfSigned: obj({
+    crlDistributionPoints: unsupported('CRL distribution points are not supported by certflow yet'),
+  }),
   vault: unsupported('the Vault issuer is not supported by certflow'),
   venafi: unsupported('the Venafi issuer is not supported by certflow'),
 });
@@ -304,23 +312,14 @@ const certificateSpec = obj(
       rotationPolicy: str({ enum: ['Always', 'Never'] }),
     }),
     secretTemplate: obj({ labels, annotations: map(str(), secretTemplateAnnotationKey) }),
-    additionalOutputFormats: arr(obj({ type: str({ enum: ['CombinedPEM', 'DER'] }) }, ['type'])),
-    keystores: obj({
-      pkcs12: obj(
-        {
-          create: bool(),
-          passwordSecretRef: secretKeySelector(true),
-          profile: str({ enum: ['LegacyRC2', 'LegacyDES', 'Modern2023'] }),
-          password: unsupported(
-            'a literal keystore password is not supported: use passwordSecretRef',
-          ),
-        },
-        ['create', 'passwordSecretRef'],
-      ),
-      jks: unsupported('JKS keystores are not supported by certflow'),
-    }),
+    additionalOutputFormats: unsupported(
+      'additional output formats are not supported by certflow yet',
+    ),
+    keystores: unsupported('keystores are not supported by certflow yet'),
     revisionHistoryLimit: int(1),
-    encodeUsagesInRequest: bool(),
+    encodeUsagesInRequest: unsupported(
+      'certflow always encodes usages in the request; encodeUsagesInRequest is not supported',
+    ),
     literalSubject: unsupported(
       'literalSubject is not supported by certflow: use subject and commonName',
     ),

@@ -120,10 +120,13 @@ function checkPrivateKey(certificate: Certificate): void {
   const key = certificate.spec.privateKey;
   if (key?.size === undefined || key.size === 0) return;
   const algorithm = key.algorithm ?? certificateDefaults.privateKeyAlgorithm;
-  if (algorithm === 'RSA' && (key.size < rsaKeySizeRange.min || key.size > rsaKeySizeRange.max)) {
+  if (
+    algorithm === 'RSA' &&
+    (key.size < rsaKeySizeRange.min || key.size > rsaKeySizeRange.max || key.size % 8 !== 0)
+  ) {
     throw new ValidationError(
       'spec.privateKey.size',
-      `${key.size} is not supported: an RSA key size must be between ${rsaKeySizeRange.min} and ${rsaKeySizeRange.max}`,
+      `${key.size} is not supported: an RSA key size must be a multiple of 8 between ${rsaKeySizeRange.min} and ${rsaKeySizeRange.max}`,
     );
   }
   if (algorithm === 'ECDSA' && !ecdsaKeySizes.includes(key.size)) {

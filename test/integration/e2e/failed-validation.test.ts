@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Challenge } from '../../../src/domain/types.js';
+import type { Solver } from '../../../src/solvers/index.js';
+import { certificate, startE2E, type E2E } from '../../helpers/e2e.js';
+
+describe('a validation that fails', () => {
+  let e2e: E2E;
+  // Serves the wrong content: the HTTP-01 solver is asked to publish a corrupted key authorization.
+  let wrapped: Solver;
+  beforeAll(async () => {
+    e2e = await startE2E({
+      solvers: {},
+      // The self-check would catch the wrong content; turn it off so the CA sees it.
+    });
+    const inner = e2e.http01;
+    const corrupt = (c: Challenge): Challenge => ({ ...c, spec: { ...c.spec, key: `${c.spec.key}-wrong` } });
+    wrapped = {
+      types: inner.types,
+      present: (c, ctx) => inner.present(corrupt(c), ctx),
+      cleanUp: (c, ctx) => inner.cleanUp(corrupt(c), ctx),
+    };
+  });
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  it('ends the challenge Invalid and the Certificate Ready=False with a reason', async () => {
+    const { pebble, http01 } = e2e;
+    const { createEngine } = await import('../../../src/engine/engine.js');
+    const { createMemoryStore } = await import('../../../src/stores/memory.js');
+    const engine = createEngine({
+      store: createMemoryStore(),
+      solvers: { http01: wrapped },
+      challengePolicy: { selfCheckIntervalMs: 200, pollIntervalMs: 200, backoffBaseMs: 200, backoffMaxMs: 2_000 },
+      retry: { baseMs: 100, maxMs: 2_000 },
+    });
+    const failed: string[] = [];
+    engine.on('certificate:failed', (e) => failed.push(e.reason));
+    try {
+      await engine.apply([e2e.issuer('pebble', [{ http01: {} }]), certificate('bad', 'pebble', ['bad.example.test'])]);
+      await engine.start();
+      const cert = await engine.waitFor('Certificate', 'bad', 'Ready', { status: 'False', timeoutMs: 60_000 });
+      // Wait for the failure itself (Ready=False is set as soon as issuance starts).
+      await new Promise<void>((resolve) => {
+        if (failed.length > 0) resolve();
+        else engine.once('certificate:failed', () => resolve());
+      });
+      const after = (await engine.get('Certificate', 'bad'))!;
+      const ready = after.status?.conditions?.find((c) => c.type === 'Ready');
+      expect(cert.metadata.name).toBe('bad');
+      expect(ready?.status).toBe('False');
+      expect(ready?.reason).toBe('Failed');
+      expect(ready?.message).toMatch(/bad\.example\.test/);
+      expect(ready?.message).toMatch(/urn:ietf:params:acme:error:unauthorized/);
+      expect(after.status?.failedIssuanceAttempts).toBe(1);
+      expect(after.status?.lastFailureTime).toBeDefined();
+      const [challenge] = await engine.list('Challenge');
+      expect(challenge?.status?.phase).toBe('Invalid');
+      expect(challenge?.status?.state).toBe('invalid');
+      expect(challenge?.status?.presented).toBe(false);
+      const [order] = await engine.list('Order');
+      expect(order?.status?.state).toBe('invalid');
+      expect(http01.tokens()).toBe(0);
+      expect(await engine.get('Secret', 'bad-tls')).toBeUndefined();
+      void pebble;
+    } finally {
+      await engine.stop();
+    }
+  });
+});
