@@ -47,7 +47,9 @@ engine.on('challenge:transition', ({ challenge, from, to }) =>
   ),
 );
 engine.on('certificate:issued', ({ certificate, revision }) =>
-  console.log(`${elapsed()}  Certificate ${certificate.metadata.name}: issued, revision ${revision}`),
+  console.log(
+    `${elapsed()}  Certificate ${certificate.metadata.name}: issued, revision ${revision}`,
+  ),
 );
 engine.on('certificate:failed', ({ certificate, message }) =>
   console.log(`${elapsed()}  Certificate ${certificate.metadata.name}: failed: ${message}`),
@@ -91,7 +93,9 @@ try {
   const secret = await engine.get('Secret', 'demo-tls');
   const leaf = parseCertificate(splitPemChain(secret.data['tls.crt'])[0]);
   console.log('');
-  console.log(`Issued in ${Date.now() - started} ms, stored in ${directory}/ (Secret default/demo-tls)`);
+  console.log(
+    `Issued in ${Date.now() - started} ms, stored in ${directory}/ (Secret default/demo-tls)`,
+  );
   console.log(`  subject:   ${leaf.subjectText}`);
   console.log(`  issuer:    ${leaf.issuerText}`);
   console.log(`  SANs:      ${leaf.dnsNames.join(', ')}`);

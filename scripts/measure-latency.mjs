@@ -23,7 +23,10 @@ const times = [];
 try {
   for (let i = 0; i < runs; i++) {
     const dir = await mkdtemp(path.join(tmpdir(), 'certflow-latency-'));
-    const engine = createEngine({ store: createFileStore({ directory: dir }), solvers: { http01 } });
+    const engine = createEngine({
+      store: createFileStore({ directory: dir }),
+      solvers: { http01 },
+    });
     await engine.start();
     // The account is registered before the clock starts: the measure is one certificate's issuance.
     await engine.apply({
@@ -68,4 +71,6 @@ const median =
     ? sorted[(sorted.length - 1) / 2]
     : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
 console.log(`runs: ${runs}`);
-console.log(`apply -> Ready, one name, HTTP-01, file store: median ${median.toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms, min ${sorted[0].toFixed(0)} ms, max ${sorted.at(-1).toFixed(0)} ms`);
+console.log(
+  `apply -> Ready, one name, HTTP-01, file store: median ${median.toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms, min ${sorted[0].toFixed(0)} ms, max ${sorted.at(-1).toFixed(0)} ms`,
+);

@@ -13,14 +13,11 @@
 export {
   createEngine,
   type Engine,
+  type EngineListener,
   type EngineOptions,
   type WaitForOptions,
 } from './engine/engine.js';
-export type {
-  ApprovalDecision,
-  Approver,
-  IssuanceBackoff,
-} from './controllers/context.js';
+export type { ApprovalDecision, Approver, IssuanceBackoff } from './controllers/context.js';
 export type {
   CertificateFailedEvent,
   CertificateIssuedEvent,

@@ -15,14 +15,17 @@ import type { Solver } from '../solvers/index.js';
 import type { Resources } from '../engine/resources.js';
 
 /** The host's decision on a CertificateRequest. */
-export type ApprovalDecision = { approved: true; reason?: string } | { approved: false; reason: string };
+export type ApprovalDecision =
+  { approved: true; reason?: string } | { approved: false; reason: string };
 
 /**
  * Decides whether a CertificateRequest may be signed, as cert-manager's approver does.
  *
  * @remarks The default approves everything. A throwing approver is retried.
  */
-export type Approver = (request: CertificateRequest) => ApprovalDecision | Promise<ApprovalDecision>;
+export type Approver = (
+  request: CertificateRequest,
+) => ApprovalDecision | Promise<ApprovalDecision>;
 
 /** Backoff between failed issuance attempts of one Certificate. */
 export interface IssuanceBackoff {

@@ -53,7 +53,7 @@ export function formatIpAddress(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * The canonical text of an IP address (see {@link formatIpAddress}), or `undefined` when `text`
+ * The canonical text of an IP address (RFC 5952 for IPv6), or `undefined` when `text`
  * is not an IP address.
  *
  * @remarks

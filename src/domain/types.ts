@@ -357,14 +357,7 @@ export interface CertificateRequest {
 
 /** ACME object states (open: a server may send others). */
 export type ACMEState =
-  | 'valid'
-  | 'ready'
-  | 'pending'
-  | 'processing'
-  | 'invalid'
-  | 'expired'
-  | 'errored'
-  | (string & {});
+  'valid' | 'ready' | 'pending' | 'processing' | 'invalid' | 'expired' | 'errored' | (string & {});
 
 /** Challenge types certflow solves, in cert-manager's spelling. */
 export type ACMEChallengeType = 'HTTP-01' | 'DNS-01' | 'TLS-ALPN-01';
@@ -491,13 +484,7 @@ export interface Secret {
 
 /** Every resource certflow knows. */
 export type Resource =
-  | Issuer
-  | ClusterIssuer
-  | Certificate
-  | CertificateRequest
-  | Order
-  | Challenge
-  | Secret;
+  Issuer | ClusterIssuer | Certificate | CertificateRequest | Order | Challenge | Secret;
 
 /** The kinds of {@link Resource}. */
 export type ResourceKind = Resource['kind'];

@@ -15,8 +15,14 @@ import {
 } from '../controllers/context.js';
 import { createCertificateRequestsController } from '../controllers/certificaterequests/certificaterequests-controller.js';
 import { createCertificatesController } from '../controllers/certificates/certificates-controller.js';
-import { createChallengesController, solverFor } from '../controllers/challenges/challenges-controller.js';
-import { accountKeyField, createIssuersController } from '../controllers/issuers/issuers-controller.js';
+import {
+  createChallengesController,
+  solverFor,
+} from '../controllers/challenges/challenges-controller.js';
+import {
+  accountKeyField,
+  createIssuersController,
+} from '../controllers/issuers/issuers-controller.js';
 import { createOrdersController } from '../controllers/orders/orders-controller.js';
 import { getCondition } from '../domain/conditions.js';
 import { isNamespaced, parseResourceKey, resourceKey } from '../domain/keys.js';
@@ -25,6 +31,7 @@ import type {
   Challenge,
   ChallengePhase,
   ClusterIssuer,
+  Condition,
   Issuer,
   Resource,
   ResourceKind,
@@ -97,14 +104,19 @@ export interface WaitForOptions {
   status?: 'True' | 'False' | 'Unknown';
 }
 
-type Listener<E extends EngineEventName> = EngineEvents[E];
+/** A listener of the engine event `E`. */
+export type EngineListener<E extends EngineEventName> = EngineEvents[E];
 
 /** The certflow engine: the controllers, their queues and the scheduler over one Store. */
 export interface Engine {
   /** Validates and writes one resource, an array, or multi-document YAML/JSON text. */
   apply(input: string | object | object[]): Promise<Resource[]>;
   /** One resource, or undefined. */
-  get<K extends ResourceKind>(kind: K, name: string, namespace?: string): Promise<ResourceOf<K> | undefined>;
+  get<K extends ResourceKind>(
+    kind: K,
+    name: string,
+    namespace?: string,
+  ): Promise<ResourceOf<K> | undefined>;
   /** Every resource of a kind, in one namespace or all. */
   list<K extends ResourceKind>(kind: K, namespace?: string): Promise<ResourceOf<K>[]>;
   /** Deletes a resource and what it owns; presented challenges are cleaned up first. */
@@ -120,9 +132,9 @@ export interface Engine {
     conditionType: string,
     options?: WaitForOptions,
   ): Promise<ResourceOf<K>>;
-  on<E extends EngineEventName>(event: E, listener: Listener<E>): this;
-  once<E extends EngineEventName>(event: E, listener: Listener<E>): this;
-  off<E extends EngineEventName>(event: E, listener: Listener<E>): this;
+  on<E extends EngineEventName>(event: E, listener: EngineListener<E>): this;
+  once<E extends EngineEventName>(event: E, listener: EngineListener<E>): this;
+  off<E extends EngineEventName>(event: E, listener: EngineListener<E>): this;
 }
 
 const userKinds: ReadonlySet<ResourceKind> = new Set([
@@ -134,15 +146,15 @@ const userKinds: ReadonlySet<ResourceKind> = new Set([
 ]);
 
 /**
- * Creates an engine.
+ * Creates an this.
  *
  * @example
  * ```ts
  * const http01 = createHttp01Solver({ port: 80 });
  * const engine = createEngine({ store: createFileStore({ directory: '.certflow' }), solvers: { http01 } });
- * await engine.apply(yamlText);
- * await engine.start();
- * await engine.waitFor('Certificate', 'web', 'Ready', { timeoutMs: 60_000 });
+ * await this.apply(yamlText);
+ * await this.start();
+ * await this.waitFor('Certificate', 'web', 'Ready', { timeoutMs: 60_000 });
  * ```
  */
 export function createEngine(options: EngineOptions = {}): Engine {
@@ -151,7 +163,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
 class CertflowEngine implements Engine {
   private readonly emitter = new EventEmitter();
-  private readonly wrapped = new WeakMap<(...args: never[]) => void, (...args: unknown[]) => void>();
+  private readonly wrapped = new WeakMap<
+    (...args: never[]) => void,
+    (...args: unknown[]) => void
+  >();
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -187,13 +202,15 @@ class CertflowEngine implements Engine {
       retryBaseMs: options.retry?.baseMs ?? 500,
       retryMaxMs: options.retry?.maxMs ?? 60_000,
     };
-    if (!Number.isInteger(this.options.maxConcurrentChallenges) || this.options.maxConcurrentChallenges < 1) {
+    if (
+      !Number.isInteger(this.options.maxConcurrentChallenges) ||
+      this.options.maxConcurrentChallenges < 1
+    ) {
       throw new ValidationError('maxConcurrentChallenges', 'must be a positive integer');
     }
     const acmePort = options.acmePort ?? createAcmeClientPort();
     const solvers = { ...options.solvers };
     const signers: Partial<Record<'CA' | 'SelfSigned', Signer>> = {};
-    const engine = this;
     this.ctx = {
       resources: this.resources,
       clock: this.clock,
@@ -204,21 +221,21 @@ class CertflowEngine implements Engine {
       acmePort,
       options: this.options,
       signal: this.abort.signal,
-      emit: (name, payload) => engine.emitSafely(name, payload),
-      enqueue: (kind, key, delayMs) => engine.enqueue(kind, key, delayMs),
+      emit: (name, payload) => this.emitSafely(name, payload),
+      enqueue: (kind, key, delayMs) => this.enqueue(kind, key, delayMs),
       waitForIssuer: (issuerKey, kind, key) => {
-        let set = engine.issuerWaiters.get(issuerKey);
-        if (set === undefined) engine.issuerWaiters.set(issuerKey, (set = new Set()));
+        let set = this.issuerWaiters.get(issuerKey);
+        if (set === undefined) this.issuerWaiters.set(issuerKey, (set = new Set()));
         set.add(`${kind}\u0000${key}`);
       },
       watchSecret: (secretKey, certificateKey) => {
-        let set = engine.secretWatchers.get(secretKey);
-        if (set === undefined) engine.secretWatchers.set(secretKey, (set = new Set()));
+        let set = this.secretWatchers.get(secretKey);
+        if (set === undefined) this.secretWatchers.set(secretKey, (set = new Set()));
         set.add(certificateKey);
       },
-      acmeClient: (issuer) => engine.acmeClientFor(issuer),
-      kickScheduler: () => engine.kickScheduler(),
-      deleteResource: (resource) => engine.deleteCascade(resource),
+      acmeClient: (issuer) => this.acmeClientFor(issuer),
+      kickScheduler: () => this.kickScheduler(),
+      deleteResource: (resource) => this.deleteCascade(resource),
     };
     const controllers: Controller[] = [
       createIssuersController(this.ctx, 'Issuer'),
@@ -258,17 +275,17 @@ class CertflowEngine implements Engine {
 
   // -- events ---------------------------------------------------------------------------------
 
-  on<E extends EngineEventName>(event: E, listener: Listener<E>): this {
+  on<E extends EngineEventName>(event: E, listener: EngineListener<E>): this {
     this.emitter.on(event, this.wrap(listener as (...args: never[]) => void));
     return this;
   }
 
-  once<E extends EngineEventName>(event: E, listener: Listener<E>): this {
+  once<E extends EngineEventName>(event: E, listener: EngineListener<E>): this {
     this.emitter.once(event, this.wrap(listener as (...args: never[]) => void));
     return this;
   }
 
-  off<E extends EngineEventName>(event: E, listener: Listener<E>): this {
+  off<E extends EngineEventName>(event: E, listener: EngineListener<E>): this {
     const w = this.wrapped.get(listener as (...args: never[]) => void);
     if (w !== undefined) this.emitter.off(event, w);
     return this;
@@ -290,7 +307,10 @@ class CertflowEngine implements Engine {
     return w;
   }
 
-  private emitSafely<E extends EngineEventName>(name: E, payload: Parameters<EngineEvents[E]>[0]): void {
+  private emitSafely<E extends EngineEventName>(
+    name: E,
+    payload: Parameters<EngineEvents[E]>[0],
+  ): void {
     this.emitter.emit(name, payload);
   }
 
@@ -339,7 +359,10 @@ class CertflowEngine implements Engine {
     }
     for (const owner of value?.metadata.ownerReferences ?? []) {
       if (!this.queues.has(owner.kind as ResourceKind)) continue;
-      this.enqueue(owner.kind as ResourceKind, resourceKey(owner.kind as ResourceKind, ref.namespace, owner.name));
+      this.enqueue(
+        owner.kind as ResourceKind,
+        resourceKey(owner.kind as ResourceKind, ref.namespace, owner.name),
+      );
     }
   }
 
@@ -383,10 +406,14 @@ class CertflowEngine implements Engine {
       const key = keyOf(pick);
       const current = await this.resources.getByKey<Challenge>(key);
       if (current === undefined || (current.status?.phase ?? 'Queued') !== 'Queued') continue;
-      const { next } = transitionChallenge(current, { type: 'schedule' }, {
-        now: this.clock.now(),
-        policy: this.options.challengePolicy,
-      });
+      const { next } = transitionChallenge(
+        current,
+        { type: 'schedule' },
+        {
+          now: this.clock.now(),
+          policy: this.options.challengePolicy,
+        },
+      );
       try {
         const written = await this.resources.update(next);
         this.inFlight.add(key);
@@ -408,12 +435,15 @@ class CertflowEngine implements Engine {
 
   private async acmeClientFor(issuer: Issuer | ClusterIssuer): Promise<AcmeClient> {
     const acme = issuer.spec.acme;
-    if (acme === undefined) throw new EngineError(`${issuer.kind} ${issuer.metadata.name} is not an ACME issuer`);
+    if (acme === undefined)
+      throw new EngineError(`${issuer.kind} ${issuer.metadata.name} is not an ACME issuer`);
     const namespace = issuerSecretNamespace(this.ctx, issuer);
     const secret = await this.resources.get('Secret', namespace, acme.privateKeySecretRef.name);
     const accountKeyPem = secret?.data?.[accountKeyField(issuer)];
     if (accountKeyPem === undefined) {
-      throw new EngineError(`the ACME account key Secret ${namespace}/${acme.privateKeySecretRef.name} does not exist yet`);
+      throw new EngineError(
+        `the ACME account key Secret ${namespace}/${acme.privateKeySecretRef.name} does not exist yet`,
+      );
     }
     let eab: { keyId: string; hmacKeyBase64Url: string } | undefined;
     if (acme.externalAccountBinding !== undefined) {
@@ -421,7 +451,9 @@ class CertflowEngine implements Engine {
       const eabSecret = await this.resources.get('Secret', namespace, ref.name);
       const hmac = eabSecret?.data?.[ref.key ?? 'secret'];
       if (hmac === undefined) {
-        throw new EngineError(`the external account binding Secret ${namespace}/${ref.name} has no key ${ref.key ?? 'secret'}`);
+        throw new EngineError(
+          `the external account binding Secret ${namespace}/${ref.name} has no key ${ref.key ?? 'secret'}`,
+        );
       }
       eab = { keyId: acme.externalAccountBinding.keyID, hmacKeyBase64Url: hmac.trim() };
     }
@@ -457,15 +489,22 @@ class CertflowEngine implements Engine {
 
   async start(): Promise<void> {
     if (this.started) return;
-    if (this.abort.signal.aborted) throw new EngineError('a stopped engine cannot be started again');
+    if (this.abort.signal.aborted)
+      throw new EngineError('a stopped engine cannot be started again');
     this.started = true;
     if (this.store.watch !== undefined) {
       this.unwatch = this.store.watch('resources/', (change) => this.route(change));
     } else {
       this.resources.onWrite = (key) => {
-        void this.store.get(key).then((record) =>
-          this.route(record === undefined ? { key, type: 'delete' } : { key, type: 'put', value: record.value }),
-        );
+        void this.store
+          .get(key)
+          .then((record) =>
+            this.route(
+              record === undefined
+                ? { key, type: 'delete' }
+                : { key, type: 'put', value: record.value },
+            ),
+          );
       };
     }
     for (const { queue } of this.queues.values()) queue.start();
@@ -517,7 +556,10 @@ class CertflowEngine implements Engine {
       try {
         if (existing === undefined) {
           const { status: _status, ...fresh } = resource as Resource & { status?: unknown };
-          const created = await this.resources.create({ ...fresh, metadata: { ...resource.metadata } } as Resource);
+          const created = await this.resources.create({
+            ...fresh,
+            metadata: { ...resource.metadata },
+          } as Resource);
           if (!this.started) return created;
           return created;
         }
@@ -544,8 +586,16 @@ class CertflowEngine implements Engine {
     }
   }
 
-  get<K extends ResourceKind>(kind: K, name: string, namespace?: string): Promise<ResourceOf<K> | undefined> {
-    return this.resources.get(kind, isNamespaced(kind) ? (namespace ?? 'default') : undefined, name);
+  get<K extends ResourceKind>(
+    kind: K,
+    name: string,
+    namespace?: string,
+  ): Promise<ResourceOf<K> | undefined> {
+    return this.resources.get(
+      kind,
+      isNamespaced(kind) ? (namespace ?? 'default') : undefined,
+      name,
+    );
   }
 
   list<K extends ResourceKind>(kind: K, namespace?: string): Promise<ResourceOf<K>[]> {
@@ -609,19 +659,21 @@ class CertflowEngine implements Engine {
       const check = async (): Promise<void> => {
         const resource = await this.resources.getByKey<ResourceOf<K>>(key);
         last = resource;
-        const conditions = (resource as { status?: { conditions?: import('../domain/types.js').Condition[] } } | undefined)?.status?.conditions;
+        const conditions = conditionsOf(resource);
         if (getCondition(conditions, conditionType)?.status === wanted) finish(undefined, resource);
       };
       const onChange = (changed: string): void => {
         if (changed === key) void check().catch((err: unknown) => finish(err as Error));
       };
       const timer = this.clock.setTimer(() => {
-        const conditions = (last as { status?: { conditions?: import('../domain/types.js').Condition[] } } | undefined)?.status?.conditions;
+        const conditions = conditionsOf(last);
         const current = getCondition(conditions, conditionType);
         finish(
           new TimeoutError(
             `timed out after ${timeoutMs} ms waiting for ${kind} ${namespace === undefined ? '' : `${namespace}/`}${name} to have ${conditionType}=${wanted}` +
-              (current === undefined ? '' : ` (now ${current.status}: ${current.reason ?? ''}: ${current.message ?? ''})`),
+              (current === undefined
+                ? ''
+                : ` (now ${current.status}: ${current.reason ?? ''}: ${current.message ?? ''})`),
           ),
         );
       }, timeoutMs);
@@ -629,6 +681,11 @@ class CertflowEngine implements Engine {
       void check().catch((err: unknown) => finish(err as Error));
     });
   }
+}
+
+function conditionsOf(resource: Resource | undefined): Condition[] | undefined {
+  const status = resource !== undefined && 'status' in resource ? resource.status : undefined;
+  return status !== undefined && 'conditions' in status ? status.conditions : undefined;
 }
 
 function withPhase(challenge: Challenge, phase: ChallengePhase): Challenge {

@@ -100,7 +100,10 @@ export class Resources {
   async remove(resource: Resource): Promise<boolean> {
     const version = resource.metadata.resourceVersion;
     const key = keyOf(resource);
-    const existed = await this.store.delete(key, version === undefined ? {} : { ifVersion: version });
+    const existed = await this.store.delete(
+      key,
+      version === undefined ? {} : { ifVersion: version },
+    );
     if (existed) this.onWrite?.(key);
     return existed;
   }

@@ -96,15 +96,12 @@ export class WorkQueue {
     if (at === undefined || at >= this.timerAt) return;
     this.timer?.cancel();
     this.timerAt = at;
-    this.timer = this.options.clock.setTimer(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Infinity;
-        for (const key of this.heap.popDue(this.options.clock.now())) this.add(key);
-        this.armTimer();
-      },
-      at - this.options.clock.now(),
-    );
+    this.timer = this.options.clock.setTimer(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      for (const key of this.heap.popDue(this.options.clock.now())) this.add(key);
+      this.armTimer();
+    }, at - this.options.clock.now());
   }
 
   private pump(): void {

@@ -9,7 +9,11 @@ import { createMemoryStore } from '../../src/stores/memory.js';
 import { createChallTestSrvDns01Solver } from '../../src/testing/challtestsrv-solver.js';
 import { startPebble, type PebbleServer } from '../../src/testing/pebble.js';
 import type { Secret } from '../../src/domain/types.js';
-import { importPrivateKeyPem, keyMatchesCertificate, splitPemChain } from '../../src/crypto/index.js';
+import {
+  importPrivateKeyPem,
+  keyMatchesCertificate,
+  splitPemChain,
+} from '../../src/crypto/index.js';
 
 const run = promisify(execFile);
 
@@ -35,7 +39,12 @@ export async function startE2E(
   const engine = createEngine({
     store: createMemoryStore(),
     solvers: { http01, challtestsrv: createChallTestSrvDns01Solver(pebble.challtestsrv) },
-    challengePolicy: { selfCheckIntervalMs: 500, pollIntervalMs: 250, backoffBaseMs: 200, backoffMaxMs: 2_000 },
+    challengePolicy: {
+      selfCheckIntervalMs: 500,
+      pollIntervalMs: 250,
+      backoffBaseMs: 200,
+      backoffMaxMs: 2_000,
+    },
     retry: { baseMs: 100, maxMs: 2_000 },
     ...engineOptions,
   });
@@ -98,8 +107,17 @@ export async function secretKeyMatches(secret: Secret): Promise<boolean> {
 export async function opensslText(secret: Secret): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'certflow-e2e-'));
   try {
-    await writeFile(path.join(dir, 'leaf.pem'), splitPemChain(secret.data?.['tls.crt'] ?? '')[0] ?? '');
-    const { stdout } = await run('openssl', ['x509', '-in', path.join(dir, 'leaf.pem'), '-noout', '-text']);
+    await writeFile(
+      path.join(dir, 'leaf.pem'),
+      splitPemChain(secret.data?.['tls.crt'] ?? '')[0] ?? '',
+    );
+    const { stdout } = await run('openssl', [
+      'x509',
+      '-in',
+      path.join(dir, 'leaf.pem'),
+      '-noout',
+      '-text',
+    ]);
     return stdout;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -50,9 +50,7 @@ describe('the built package', () => {
     const out = await node([
       '--input-type=module',
       '-e',
-      script(
-        "import * as certflow from 'certflow'; import * as testing from 'certflow/testing';",
-      ),
+      script("import * as certflow from 'certflow'; import * as testing from 'certflow/testing';"),
     ]);
     expect(JSON.parse(out)).toEqual(expected);
   });

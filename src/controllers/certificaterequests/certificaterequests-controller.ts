@@ -27,7 +27,7 @@ export function createCertificateRequestsController(ctx: ControllerContext): Con
 
   async function update(
     request: CertificateRequest,
-    changes: (Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>)[],
+    changes: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>[],
     status: Partial<NonNullable<CertificateRequest['status']>> = {},
   ): Promise<CertificateRequest> {
     const now = new Date(ctx.clock.now());
@@ -158,7 +158,14 @@ export function createCertificateRequestsController(ctx: ControllerContext): Con
     if (denied?.status === 'True') {
       await update(
         request,
-        [{ type: 'Ready', status: 'False', reason: 'Denied', message: 'The CertificateRequest was denied by an approval controller' }],
+        [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'Denied',
+            message: 'The CertificateRequest was denied by an approval controller',
+          },
+        ],
         { failureTime: rfc3339(ctx.clock.now()) },
       );
       return undefined;
@@ -185,7 +192,12 @@ export function createCertificateRequestsController(ctx: ControllerContext): Con
           request,
           [
             { type: 'Denied', status: 'True', reason: 'certflow.io', message: decision.reason },
-            { type: 'Ready', status: 'False', reason: 'Denied', message: `The CertificateRequest was denied: ${decision.reason}` },
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'Denied',
+              message: `The CertificateRequest was denied: ${decision.reason}`,
+            },
           ],
           { failureTime: rfc3339(ctx.clock.now()) },
         );
@@ -221,7 +233,14 @@ export function createCertificateRequestsController(ctx: ControllerContext): Con
     if (signer === undefined) {
       await update(
         request,
-        [{ type: 'Ready', status: 'False', reason: 'Failed', message: 'This issuer type is not supported yet' }],
+        [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'Failed',
+            message: 'This issuer type is not supported yet',
+          },
+        ],
         { failureTime: rfc3339(ctx.clock.now()) },
       );
       return undefined;
@@ -237,7 +256,14 @@ export function createCertificateRequestsController(ctx: ControllerContext): Con
     }
     await update(
       request,
-      [{ type: 'Ready', status: 'True', reason: 'Issued', message: 'Certificate fetched from issuer successfully' }],
+      [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Issued',
+          message: 'Certificate fetched from issuer successfully',
+        },
+      ],
       {
         certificate: Buffer.from(result.chainPem).toString('base64'),
         ...(result.caPem === undefined ? {} : { ca: Buffer.from(result.caPem).toString('base64') }),

@@ -89,7 +89,9 @@ export function createCertificatesController(ctx: ControllerContext): Controller
 
   function conditions(
     certificate: Certificate,
-    ...updates: (Omit<Condition, 'lastTransitionTime' | 'observedGeneration'> | { remove: string })[]
+    ...updates: (
+      Omit<Condition, 'lastTransitionTime' | 'observedGeneration'> | { remove: string }
+    )[]
   ): Condition[] {
     let list = certificate.status?.conditions ?? [];
     const now = new Date(ctx.clock.now());
@@ -351,7 +353,12 @@ export function createCertificatesController(ctx: ControllerContext): Controller
         ...certificate.status,
         conditions: conditions(
           certificate,
-          { type: 'Issuing', status: 'True', reason: evaluation.reason, message: evaluation.message },
+          {
+            type: 'Issuing',
+            status: 'True',
+            reason: evaluation.reason,
+            message: evaluation.message,
+          },
           ...(keepReady ? [] : [readyFalse]),
         ),
       });
@@ -416,8 +423,11 @@ export function createCertificatesController(ctx: ControllerContext): Controller
           ? {}
           : { renewBeforePercentage: certificate.spec.renewBeforePercentage }),
       });
-      const { nextPrivateKeySecretName: _k, lastFailureTime: _l, ...rest } =
-        certificate.status ?? {};
+      const {
+        nextPrivateKeySecretName: _k,
+        lastFailureTime: _l,
+        ...rest
+      } = certificate.status ?? {};
       certificate = await writeStatus(certificate, {
         ...rest,
         revision,

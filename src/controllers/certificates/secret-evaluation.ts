@@ -107,7 +107,8 @@ export async function evaluateSecret(
     return {
       needsIssuance: true,
       reason: 'InvalidKeyPair',
-      message: 'Issuing certificate as Secret contains a private key that does not match the certificate',
+      message:
+        'Issuing certificate as Secret contains a private key that does not match the certificate',
       info,
     };
   }

@@ -32,7 +32,8 @@ export function solverFor(
     return { error: 'the challenge has no solver configuration' };
   }
   const solver = solvers[name];
-  if (solver === undefined) return { error: `no solver named "${name}" is registered with the engine` };
+  if (solver === undefined)
+    return { error: `no solver named "${name}" is registered with the engine` };
   if (!solver.types.includes(challenge.spec.type)) {
     return { error: `solver "${name}" does not solve ${challenge.spec.type} challenges` };
   }
@@ -79,7 +80,11 @@ export function createChallengesController(
     if (effect.type === 'cleanUp') {
       if ('error' in picked) return { type: 'cleanedUp' };
       try {
-        await picked.solver.cleanUp(challenge, { signal, config: picked.config, logger: ctx.logger });
+        await picked.solver.cleanUp(challenge, {
+          signal,
+          config: picked.config,
+          logger: ctx.logger,
+        });
         return { type: 'cleanedUp' };
       } catch (err) {
         return { type: 'cleanUpFailed', reason: errorMessage(err) };
@@ -109,8 +114,10 @@ export function createChallengesController(
           return await acmeStep(challenge, effect);
       }
     } catch (err) {
-      if (err instanceof AcmeError && !err.transient) return { type: 'failed', reason: err.message };
-      if (err instanceof SolverError && !err.transient) return { type: 'failed', reason: err.message };
+      if (err instanceof AcmeError && !err.transient)
+        return { type: 'failed', reason: err.message };
+      if (err instanceof SolverError && !err.transient)
+        return { type: 'failed', reason: err.message };
       return {
         type: 'transientError',
         reason: errorMessage(err),
@@ -123,7 +130,10 @@ export function createChallengesController(
 
   async function acmeStep(challenge: Challenge, effect: ChallengeEffect): Promise<ChallengeEvent> {
     const issuer = await findIssuer(ctx, challenge.metadata.namespace, challenge.spec.issuerRef);
-    if (issuer === undefined || getCondition(issuer.status?.conditions, 'Ready')?.status !== 'True') {
+    if (
+      issuer === undefined ||
+      getCondition(issuer.status?.conditions, 'Ready')?.status !== 'True'
+    ) {
       return { type: 'transientError', reason: 'the issuer is not ready' };
     }
     const client = await ctx.acmeClient(issuer);

@@ -137,7 +137,10 @@ export function createIssuersController(
         reason: 'ErrRegisterACMEAccount',
         message: `Failed to register ACME account: ${errorMessage(err)}`,
       });
-      ctx.logger.warn('ACME account registration failed', { issuer: key, error: errorMessage(err) });
+      ctx.logger.warn('ACME account registration failed', {
+        issuer: key,
+        error: errorMessage(err),
+      });
       const { retryBaseMs, retryMaxMs } = ctx.options;
       return exponentialBackoff(n, retryBaseMs, transient ? retryMaxMs : retryMaxMs * 10);
     }

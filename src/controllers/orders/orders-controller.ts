@@ -224,7 +224,8 @@ export function createOrdersController(ctx: ControllerContext): Controller {
         await writeStatus(order, { ...status, state: 'processing' });
         return ctx.options.challengePolicy.pollIntervalMs;
       case 'valid': {
-        if (acmeOrder.certificateUrl === undefined) return ctx.options.challengePolicy.pollIntervalMs;
+        if (acmeOrder.certificateUrl === undefined)
+          return ctx.options.challengePolicy.pollIntervalMs;
         const chain = await client.downloadCertificate(
           acmeOrder.certificateUrl,
           issuer.spec.acme?.preferredChain,
@@ -258,10 +259,17 @@ export function createOrdersController(ctx: ControllerContext): Controller {
     if (order === undefined || order.metadata.deletionTimestamp !== undefined) return undefined;
     if (isFinished(order)) return undefined;
     const issuer = await findIssuer(ctx, order.metadata.namespace, order.spec.issuerRef);
-    if (issuer === undefined || getCondition(issuer.status?.conditions, 'Ready')?.status !== 'True') {
+    if (
+      issuer === undefined ||
+      getCondition(issuer.status?.conditions, 'Ready')?.status !== 'True'
+    ) {
       const kind = order.spec.issuerRef.kind === 'ClusterIssuer' ? 'ClusterIssuer' : 'Issuer';
       ctx.waitForIssuer(
-        resourceKey(kind, kind === 'Issuer' ? order.metadata.namespace : undefined, order.spec.issuerRef.name),
+        resourceKey(
+          kind,
+          kind === 'Issuer' ? order.metadata.namespace : undefined,
+          order.spec.issuerRef.name,
+        ),
         'Order',
         key,
       );

@@ -62,12 +62,16 @@ spec:
     const applied = await engine.apply(yaml);
     expect(applied.map((r) => r.kind)).toEqual(['Issuer', 'Certificate']);
     await engine.start();
-    const issuer = await engine.waitFor('Issuer', 'letsencrypt-staging', 'Ready', { timeoutMs: 30_000 });
+    const issuer = await engine.waitFor('Issuer', 'letsencrypt-staging', 'Ready', {
+      timeoutMs: 30_000,
+    });
     expect(issuer.status?.acme?.uri).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//);
     const accountKey = await engine.get('Secret', 'letsencrypt-staging');
     expect(accountKey?.data?.['tls.key']).toMatch(/-----BEGIN PRIVATE KEY-----/);
 
-    const ready = await engine.waitFor('Certificate', 'example-com', 'Ready', { timeoutMs: 90_000 });
+    const ready = await engine.waitFor('Certificate', 'example-com', 'Ready', {
+      timeoutMs: 90_000,
+    });
     expect(ready.status?.revision).toBe(1);
     const secret = (await engine.get('Secret', 'example-com-tls'))!;
     expect(secret.data?.['tls.key']).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);

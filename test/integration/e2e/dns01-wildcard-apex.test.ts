@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Resolver } from 'node:dns/promises';
-import { certificate, opensslText, secretKeyMatches, startE2E, verifyWithOpenssl, type E2E } from '../../helpers/e2e.js';
+import {
+  certificate,
+  opensslText,
+  secretKeyMatches,
+  startE2E,
+  verifyWithOpenssl,
+  type E2E,
+} from '../../helpers/e2e.js';
 
 describe('a wildcard and its apex over DNS-01 in one Certificate', () => {
   let e2e: E2E;

@@ -13,7 +13,10 @@ describe('a validation that fails', () => {
       // The self-check would catch the wrong content; turn it off so the CA sees it.
     });
     const inner = e2e.http01;
-    const corrupt = (c: Challenge): Challenge => ({ ...c, spec: { ...c.spec, key: `${c.spec.key}-wrong` } });
+    const corrupt = (c: Challenge): Challenge => ({
+      ...c,
+      spec: { ...c.spec, key: `${c.spec.key}-wrong` },
+    });
     wrapped = {
       types: inner.types,
       present: (c, ctx) => inner.present(corrupt(c), ctx),
@@ -31,15 +34,26 @@ describe('a validation that fails', () => {
     const engine = createEngine({
       store: createMemoryStore(),
       solvers: { http01: wrapped },
-      challengePolicy: { selfCheckIntervalMs: 200, pollIntervalMs: 200, backoffBaseMs: 200, backoffMaxMs: 2_000 },
+      challengePolicy: {
+        selfCheckIntervalMs: 200,
+        pollIntervalMs: 200,
+        backoffBaseMs: 200,
+        backoffMaxMs: 2_000,
+      },
       retry: { baseMs: 100, maxMs: 2_000 },
     });
     const failed: string[] = [];
     engine.on('certificate:failed', (e) => failed.push(e.reason));
     try {
-      await engine.apply([e2e.issuer('pebble', [{ http01: {} }]), certificate('bad', 'pebble', ['bad.example.test'])]);
+      await engine.apply([
+        e2e.issuer('pebble', [{ http01: {} }]),
+        certificate('bad', 'pebble', ['bad.example.test']),
+      ]);
       await engine.start();
-      const cert = await engine.waitFor('Certificate', 'bad', 'Ready', { status: 'False', timeoutMs: 60_000 });
+      const cert = await engine.waitFor('Certificate', 'bad', 'Ready', {
+        status: 'False',
+        timeoutMs: 60_000,
+      });
       // Wait for the failure itself (Ready=False is set as soon as issuance starts).
       await new Promise<void>((resolve) => {
         if (failed.length > 0) resolve();

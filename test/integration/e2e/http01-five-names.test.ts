@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificate, opensslText, secretKeyMatches, startE2E, verifyWithOpenssl, type E2E } from '../../helpers/e2e.js';
+import {
+  certificate,
+  opensslText,
+  secretKeyMatches,
+  startE2E,
+  verifyWithOpenssl,
+  type E2E,
+} from '../../helpers/e2e.js';
 
 describe('five names over HTTP-01 against Pebble', () => {
   let e2e: E2E;

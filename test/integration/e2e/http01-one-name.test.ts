@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChallengeTransitionEvent } from '../../../src/events.js';
-import { certificate, opensslText, secretKeyMatches, startE2E, verifyWithOpenssl, type E2E } from '../../helpers/e2e.js';
+import {
+  certificate,
+  opensslText,
+  secretKeyMatches,
+  startE2E,
+  verifyWithOpenssl,
+  type E2E,
+} from '../../helpers/e2e.js';
 
 describe('one name over HTTP-01 against Pebble', () => {
   let e2e: E2E;
@@ -37,7 +44,9 @@ describe('one name over HTTP-01 against Pebble', () => {
     expect(secret!.metadata.annotations?.['cert-manager.io/certificate-name']).toBe('web');
     expect(secret!.metadata.annotations?.['cert-manager.io/alt-names']).toBe('web.example.test');
     expect(ready.status?.notAfter).toBeDefined();
-    expect(Date.parse(ready.status!.renewalTime!)).toBeLessThan(Date.parse(ready.status!.notAfter!));
+    expect(Date.parse(ready.status!.renewalTime!)).toBeLessThan(
+      Date.parse(ready.status!.notAfter!),
+    );
 
     // The chain of resources is all there, each in its final state.
     const [request] = await engine.list('CertificateRequest');
@@ -52,7 +61,13 @@ describe('one name over HTTP-01 against Pebble', () => {
     expect(challenges[0]?.status?.presented).toBe(false);
     expect(challenges[0]?.spec.type).toBe('HTTP-01');
     // It walked the machine in order.
-    expect(transitions.map((t) => t.to)).toEqual(['Scheduled', 'Presenting', 'SelfCheck', 'Accepted', 'Valid']);
+    expect(transitions.map((t) => t.to)).toEqual([
+      'Scheduled',
+      'Presenting',
+      'SelfCheck',
+      'Accepted',
+      'Valid',
+    ]);
     // Clean-up ran: the solver no longer serves any token.
     expect(http01.tokens()).toBe(0);
     // No private key material in the events.

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificate, opensslText, startE2E, verifyWithOpenssl, type E2E } from '../../helpers/e2e.js';
+import {
+  certificate,
+  opensslText,
+  startE2E,
+  verifyWithOpenssl,
+  type E2E,
+} from '../../helpers/e2e.js';
 
 describe('HTTP-01 and DNS-01 picked per name by selectors in one Certificate', () => {
   let e2e: E2E;
@@ -27,14 +33,18 @@ describe('HTTP-01 and DNS-01 picked per name by selectors in one Certificate', (
       certificate('mixed', 'mixed', ['www.mixed.test', 'a.dns.mixed.test', 'exact.mixed.test']),
     ]);
     const types = new Map<string, string>();
-    engine.on('challenge:transition', ({ challenge }) => types.set(challenge.spec.dnsName, challenge.spec.type));
+    engine.on('challenge:transition', ({ challenge }) =>
+      types.set(challenge.spec.dnsName, challenge.spec.type),
+    );
     await engine.start();
     await engine.waitFor('Certificate', 'mixed', 'Ready', { timeoutMs: 90_000 });
     const secret = (await engine.get('Secret', 'mixed-tls'))!;
     expect(await verifyWithOpenssl(pebble, secret)).toMatch(/OK/);
     const text = await opensslText(secret);
     expect(text).toContain('DNS:www.mixed.test');
-    const byName = new Map((await engine.list('Challenge')).map((c) => [c.spec.dnsName, c.spec.type]));
+    const byName = new Map(
+      (await engine.list('Challenge')).map((c) => [c.spec.dnsName, c.spec.type]),
+    );
     // Fresh names on a fresh Pebble: no authorization is reused, so each name had a challenge.
     expect(Object.fromEntries(byName)).toEqual({
       'www.mixed.test': 'HTTP-01',

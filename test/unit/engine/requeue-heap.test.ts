@@ -34,7 +34,10 @@ describe('RequeueHeap', () => {
 
   it('orders 10,000 random times correctly', () => {
     const heap = new RequeueHeap();
-    const times = Array.from({ length: 10_000 }, (_, i) => ({ key: `k${i}`, at: (i * 7919) % 10_007 }));
+    const times = Array.from({ length: 10_000 }, (_, i) => ({
+      key: `k${i}`,
+      at: (i * 7919) % 10_007,
+    }));
     for (const { key, at } of times) heap.add(key, at);
     const popped = heap.popDue(Infinity);
     const sorted = [...times].sort((a, b) => a.at - b.at).map((t) => t.at);
