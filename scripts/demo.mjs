@@ -88,8 +88,10 @@ spec:
 `);
 let code = 0;
 try {
+  const issued = new Promise((resolve) => engine.once('certificate:issued', resolve));
   await engine.start();
   await engine.waitFor('Certificate', 'demo', 'Ready', { timeoutMs: 120_000 });
+  await issued;
   const secret = await engine.get('Secret', 'demo-tls');
   const leaf = parseCertificate(splitPemChain(secret.data['tls.crt'])[0]);
   console.log('');

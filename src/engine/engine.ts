@@ -15,10 +15,7 @@ import {
 } from '../controllers/context.js';
 import { createCertificateRequestsController } from '../controllers/certificaterequests/certificaterequests-controller.js';
 import { createCertificatesController } from '../controllers/certificates/certificates-controller.js';
-import {
-  createChallengesController,
-  solverFor,
-} from '../controllers/challenges/challenges-controller.js';
+import { createChallengesController } from '../controllers/challenges/challenges-controller.js';
 import {
   accountKeyField,
   createIssuersController,
@@ -50,6 +47,7 @@ import {
 import type { Solver } from '../solvers/index.js';
 import { createFileStore } from '../stores/file.js';
 import type { Store, StoreChange } from '../stores/types.js';
+import { deleteWithDependents } from './garbage-collector.js';
 import { keyOf, Resources } from './resources.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -609,30 +607,9 @@ class CertflowEngine implements Engine {
     return true;
   }
 
-  /** Deletes what `resource` owns, depth first, cleaning up presented challenges, then it. */
   private async deleteCascade(resource: Resource): Promise<void> {
-    const uid = resource.metadata.uid;
-    if (uid !== undefined) {
-      for (const kind of ['CertificateRequest', 'Order', 'Challenge', 'Secret'] as const) {
-        const owned = (await this.resources.list(kind, resource.metadata.namespace)).filter((r) =>
-          r.metadata.ownerReferences?.some((o) => o.uid === uid),
-        );
-        for (const child of owned) await this.deleteCascade(child);
-      }
-    }
-    if (resource.kind === 'Challenge' && resource.status?.presented === true) {
-      const picked = solverFor(this.ctx.solvers, resource);
-      if ('solver' in picked) {
-        await picked.solver.cleanUp(resource, {
-          signal: this.abort.signal,
-          config: picked.config,
-          logger: this.logger,
-        });
-      }
-    }
-    const current = await this.resources.getByKey<Resource>(keyOf(resource));
-    if (current !== undefined) await this.resources.remove(current);
-    if (resource.kind === 'Challenge') this.challengeIndex.delete(keyOf(resource));
+    // The Store's delete notifications keep the challenge index and the queues in step.
+    await deleteWithDependents(this.ctx, resource);
   }
 
   async waitFor<K extends ResourceKind>(

@@ -118,6 +118,8 @@ export function createChallengesController(
         return { type: 'failed', reason: err.message };
       if (err instanceof SolverError && !err.transient)
         return { type: 'failed', reason: err.message };
+      // A challenge the solver rejects as malformed will not get better by retrying.
+      if (CertflowError.is(err, 'ERR_VALIDATION')) return { type: 'failed', reason: err.message };
       return {
         type: 'transientError',
         reason: errorMessage(err),
