@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseManifests } from '../../../src/domain/parse.js';
+import { CertflowError } from '../../../src/errors.js';
 
 // Manifests as cert-manager's documentation shows them (cert-manager.io/docs: ACME, HTTP01,
 // DNS01 webhook and RFC 2136, CA and SelfSigned issuers, the Certificate resource), with the
@@ -137,8 +138,9 @@ spec:
   selfSigned: {}
 `;
 
-// The documentation's Certificate "with an exhaustive list of all options", without
-// otherNames (an alpha feature certflow rejects; see the bad-input table).
+// The documentation's Certificate "with an exhaustive list of all options", without the
+// fields certflow rejects: otherNames (see the bad-input table), keystores and
+// additionalOutputFormats (see the rejected fields below).
 const certificateWithEveryField = `
 apiVersion: cert-manager.io/v1
 kind: Certificate
@@ -159,13 +161,6 @@ spec:
     encoding: PKCS1
     size: 2048
     rotationPolicy: Always
-  keystores:
-    pkcs12:
-      create: true
-      passwordSecretRef:
-        name: example-com-tls-keystore
-        key: password
-      profile: Modern2023
   duration: 2160h # 90d
   renewBefore: 360h # 15d
   isCA: false
@@ -185,15 +180,87 @@ spec:
     - john.doe@cert-manager.io
   ipAddresses:
     - 192.168.0.5
-  additionalOutputFormats:
-  - type: CombinedPEM
-  - type: DER
   revisionHistoryLimit: 3
   issuerRef:
     name: ca-issuer
     kind: Issuer
     group: cert-manager.io
 `;
+
+const caIssuer = `
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata:
+  name: ca-issuer
+spec:
+  ca:
+    secretName: ca-key-pair
+`;
+
+const selfSignedIssuer = `
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata:
+  name: selfsigned-issuer
+spec:
+  selfSigned: {}
+`;
+
+type Json = Record<string, any>;
+
+// Fields from the documentation that certflow does not implement yet: each is added to an
+// otherwise accepted documented manifest, with the value the documentation shows, and must be
+// rejected by its path rather than accepted and ignored.
+const rejectedFields: [field: string, text: string, add: (manifest: Json) => void][] = [
+  [
+    'spec.keystores',
+    certificateWithEveryField,
+    (m) =>
+      (m.spec.keystores = {
+        pkcs12: {
+          create: true,
+          passwordSecretRef: { name: 'example-com-tls-keystore', key: 'password' },
+          profile: 'Modern2023',
+        },
+      }),
+  ],
+  [
+    'spec.additionalOutputFormats',
+    certificateWithEveryField,
+    (m) => (m.spec.additionalOutputFormats = [{ type: 'CombinedPEM' }, { type: 'DER' }]),
+  ],
+  [
+    'spec.encodeUsagesInRequest',
+    certificateWithEveryField,
+    (m) => (m.spec.encodeUsagesInRequest = true),
+  ],
+  [
+    'spec.acme.solvers[2].dns01.cnameStrategy',
+    acmeIssuerHttp01AndWebhook,
+    (m) => (m.spec.acme.solvers[2].dns01.cnameStrategy = 'Follow'),
+  ],
+  [
+    'spec.acme.enableDurationFeature',
+    acmeIssuerHttp01AndWebhook,
+    (m) => (m.spec.acme.enableDurationFeature = true),
+  ],
+  [
+    'spec.ca.crlDistributionPoints',
+    caIssuer,
+    (m) => (m.spec.ca.crlDistributionPoints = ['http://crl.example.com/ca.crl']),
+  ],
+  ['spec.ca.ocspServers', caIssuer, (m) => (m.spec.ca.ocspServers = ['http://ocsp.example.com'])],
+  [
+    'spec.ca.issuingCertificateURLs',
+    caIssuer,
+    (m) => (m.spec.ca.issuingCertificateURLs = ['http://ca.example.com/ca.crt']),
+  ],
+  [
+    'spec.selfSigned.crlDistributionPoints',
+    selfSignedIssuer,
+    (m) => (m.spec.selfSigned.crlDistributionPoints = ['http://crl.example.com/ca.crl']),
+  ],
+];
 
 function withDefaultNamespace(manifest: Record<string, any>): Record<string, any> {
   if (manifest.kind === 'ClusterIssuer' || manifest.metadata.namespace !== undefined) {
@@ -212,6 +279,21 @@ describe('cert-manager documented manifests parse unchanged apart from defaults'
   ])('%s', (_name, text) => {
     const expected = withDefaultNamespace(parse(text) as Record<string, any>);
     expect(parseManifests(text)).toEqual([expected]);
+  });
+
+  it.each(rejectedFields)('rejects the documented %s', (field, text, add) => {
+    const manifest = parse(text) as Json;
+    expect(() => parseManifests(manifest)).not.toThrow();
+    add(manifest);
+    let caught: unknown;
+    try {
+      parseManifests(manifest);
+    } catch (err) {
+      caught = err;
+    }
+    expect(CertflowError.is(caught)).toBe(true);
+    const err = caught as CertflowError & { field: string };
+    expect({ code: err.code, field: err.field }).toEqual({ code: 'ERR_UNSUPPORTED_FIELD', field });
   });
 
   it('a CA Issuer and a SelfSigned ClusterIssuer in one stream', () => {

@@ -366,14 +366,14 @@ const cases: Case[] = [
   [
     'additionalOutputFormats unknown type',
     certSpec({ additionalOutputFormats: [{ type: 'PKCS12' }] }),
-    V,
-    'spec.additionalOutputFormats[0].type',
+    U,
+    'spec.additionalOutputFormats',
   ],
   [
     'additionalOutputFormats twice',
     certSpec({ additionalOutputFormats: [{ type: 'DER' }, { type: 'DER' }] }),
-    V,
-    'spec.additionalOutputFormats[1].type',
+    U,
+    'spec.additionalOutputFormats',
   ],
   [
     'secretTemplate cert-manager.io annotation',
@@ -384,8 +384,8 @@ const cases: Case[] = [
   [
     'pkcs12 without passwordSecretRef',
     certSpec({ keystores: { pkcs12: { create: true } } }),
-    V,
-    'spec.keystores.pkcs12.passwordSecretRef',
+    U,
+    'spec.keystores',
   ],
   ['typo in a spec field', certSpec({ dnsName: ['example.com'] }), U, 'spec.dnsName'],
   ['literalSubject', certSpec({ literalSubject: 'CN=example.com' }), U, 'spec.literalSubject'],
@@ -400,7 +400,7 @@ const cases: Case[] = [
     'keystores.jks',
     certSpec({ keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } } }),
     U,
-    'spec.keystores.jks',
+    'spec.keystores',
   ],
   [
     'keystores.pkcs12.password',
@@ -410,7 +410,13 @@ const cases: Case[] = [
       },
     }),
     U,
-    'spec.keystores.pkcs12.password',
+    'spec.keystores',
+  ],
+  [
+    'encodeUsagesInRequest false',
+    certSpec({ encodeUsagesInRequest: false }),
+    U,
+    'spec.encodeUsagesInRequest',
   ],
   [
     'signatureAlgorithm',
@@ -444,8 +450,35 @@ const cases: Case[] = [
   [
     'ca ocspServers not a URL',
     issuer((r) => (r.spec = { ca: { secretName: 'ca', ocspServers: ['ocsp'] } })),
-    V,
-    'spec.ca.ocspServers[0]',
+    U,
+    'spec.ca.ocspServers',
+  ],
+  [
+    'ca crlDistributionPoints not a list',
+    issuer((r) => (r.spec = { ca: { secretName: 'ca', crlDistributionPoints: 'crl' } })),
+    U,
+    'spec.ca.crlDistributionPoints',
+  ],
+  [
+    'ca issuingCertificateURLs over http',
+    issuer(
+      (r) =>
+        (r.spec = { ca: { secretName: 'ca', issuingCertificateURLs: ['http://ca.example/ca'] } }),
+    ),
+    U,
+    'spec.ca.issuingCertificateURLs',
+  ],
+  [
+    'selfSigned crlDistributionPoints',
+    issuer((r) => (r.spec = { selfSigned: { crlDistributionPoints: ['http://crl.example/a'] } })),
+    U,
+    'spec.selfSigned.crlDistributionPoints',
+  ],
+  [
+    'acme enableDurationFeature',
+    acme({ enableDurationFeature: true }),
+    U,
+    'spec.acme.enableDurationFeature',
   ],
   [
     'acme server over http',
@@ -539,12 +572,7 @@ const cases: Case[] = [
     U,
     'spec.acme.solvers[0].http01.ingress.ingressClass',
   ],
-  [
-    'dns01 with no provider',
-    solver({ dns01: { cnameStrategy: 'Follow' } }),
-    V,
-    'spec.acme.solvers[0].dns01',
-  ],
+  ['dns01 with no provider', solver({ dns01: {} }), V, 'spec.acme.solvers[0].dns01'],
   [
     'dns01 route53',
     solver({ dns01: { route53: { region: 'eu-west-1' } } }),
@@ -619,7 +647,7 @@ const cases: Case[] = [
   [
     'cnameStrategy unknown',
     solver({ dns01: { cnameStrategy: 'Always', webhook: { groupName: 'g', solverName: 's' } } }),
-    V,
+    U,
     'spec.acme.solvers[0].dns01.cnameStrategy',
   ],
   [
