@@ -44,13 +44,22 @@ export interface ResolvedOptions {
   /** Retry delay for transient failures outside the challenge machine. */
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Whether Secrets get an owner reference to their Certificate (deleted with it). */
+  enableCertificateOwnerRef: boolean;
 }
+
+/**
+ * What a {@link Signer} did: issued (the chain, leaf first, and the CA), failed for good (the
+ * request ends Failed), or could not sign yet (the request stays Pending and is tried again).
+ */
+export type SignerResult =
+  { chainPem: string; caPem?: string } | { error: string } | { pending: string };
 
 /** Signs a CertificateRequest with a non-ACME issuer (CA, SelfSigned). */
 export type Signer = (
   request: CertificateRequest,
   issuer: Issuer | ClusterIssuer,
-) => Promise<{ chainPem: string; caPem?: string } | { error: string }>;
+) => Promise<SignerResult>;
 
 /** What every controller gets: the only way controllers meet is through `resources`. */
 export interface ControllerContext {
@@ -101,7 +110,7 @@ export async function findIssuer(
 
 /** The namespace where an issuer's Secrets live. */
 export function issuerSecretNamespace(
-  ctx: ControllerContext,
+  ctx: Pick<ControllerContext, 'options'>,
   issuer: Issuer | ClusterIssuer,
 ): string {
   return issuer.kind === 'ClusterIssuer'

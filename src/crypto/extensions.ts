@@ -140,6 +140,44 @@ export function authorityKeyIdentifierExtension(keyId: Uint8Array): pkijs.Extens
   );
 }
 
+/** cRLDistributionPoints: one distribution point per URI, each a fullName, as Go's x509 writes it. */
+export function crlDistributionPointsExtension(uris: readonly string[]): pkijs.Extension {
+  return extension(
+    '2.5.29.31',
+    false,
+    new pkijs.CRLDistributionPoints({
+      distributionPoints: uris.map(
+        (uri) =>
+          new pkijs.DistributionPoint({
+            distributionPoint: [new pkijs.GeneralName({ type: 6, value: uri })],
+          }),
+      ),
+    }).toSchema(),
+  );
+}
+
+/** authorityInfoAccess: OCSP responders, then CA issuer URIs, as Go's x509 writes it. */
+export function authorityInfoAccessExtension(
+  ocspServers: readonly string[],
+  issuingCertificateURLs: readonly string[],
+): pkijs.Extension {
+  const describe = (method: string) => (uri: string) =>
+    new pkijs.AccessDescription({
+      accessMethod: method,
+      accessLocation: new pkijs.GeneralName({ type: 6, value: uri }),
+    });
+  return extension(
+    '1.3.6.1.5.5.7.1.1',
+    false,
+    new pkijs.InfoAccess({
+      accessDescriptions: [
+        ...ocspServers.map(describe('1.3.6.1.5.5.7.48.1')),
+        ...issuingCertificateURLs.map(describe('1.3.6.1.5.5.7.48.2')),
+      ],
+    }).toSchema(),
+  );
+}
+
 function extension(
   extnID: string,
   critical: boolean,

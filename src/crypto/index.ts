@@ -32,3 +32,5 @@ export { orderChain } from './chain.js';
 export { pemDecode, pemEncode, splitPemChain } from './pem.js';
 export { canonicalIpAddress } from './ip.js';
 export { signCertificate } from './sign-certificate.js';
+export { encodePkcs12Keystore, encodePkcs12Truststore } from './pkcs12.js';
+export type { Pkcs12KeystoreOptions, Pkcs12Profile, Pkcs12TruststoreOptions } from './pkcs12.js';

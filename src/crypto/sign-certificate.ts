@@ -11,8 +11,10 @@ import { encodeDer, ownBytes } from './der.js';
 import { decodeCertificate, describeCertificate, keyMatchesSpki } from './certificate.js';
 import { isEmptyName, parseCsr } from './csr.js';
 import {
+  authorityInfoAccessExtension,
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
+  crlDistributionPointsExtension,
   generalNames,
   keyIdentifier,
   subjectAltNameExtension,
@@ -33,9 +35,11 @@ import { webCrypto } from './webcrypto.js';
  * The certificate takes the CSR's subject (rebuilt from its {@link SubjectFields}, so
  * attributes certflow has no field for are not carried over), SANs and public key; `isCA` and
  * `usages` default to the CSR's, an empty usage list means `digital signature, key
- * encipherment`, and a CA always gets `cert sign`. It carries basicConstraints (critical), keyUsage (critical), extKeyUsage,
- * subjectAltName, a subjectKeyIdentifier, and, when issued by a CA certificate that has one, an
- * authorityKeyIdentifier. Validity is not clamped to the issuer's: that policy is the caller's.
+ * encipherment`, and a CA always gets `cert sign`. It carries basicConstraints (critical),
+ * keyUsage (critical), extKeyUsage, subjectAltName, a subjectKeyIdentifier, when issued by a CA
+ * certificate that has one an authorityKeyIdentifier, and cRLDistributionPoints and
+ * authorityInfoAccess when their URIs are given. Validity is not clamped to the issuer's: that
+ * policy is the caller's.
  *
  * Throws {@link CryptoError} when the CSR signature does not verify, when `issuerKey` does not
  * match `issuerCertificate` (or, self-signed, the CSR's key), and {@link ValidationError} for bad
@@ -95,6 +99,14 @@ export async function signCertificate(options: SignOptions): Promise<string> {
   extensions.push(subjectKeyIdentifierExtension(await keyIdentifier(csr.publicKeySpki)));
   if (authorityKeyId !== undefined) {
     extensions.push(authorityKeyIdentifierExtension(Buffer.from(authorityKeyId, 'hex')));
+  }
+  const ocspServers = options.ocspServers ?? [];
+  const issuingCertificateURLs = options.issuingCertificateURLs ?? [];
+  if (ocspServers.length > 0 || issuingCertificateURLs.length > 0) {
+    extensions.push(authorityInfoAccessExtension(ocspServers, issuingCertificateURLs));
+  }
+  if ((options.crlDistributionPoints ?? []).length > 0) {
+    extensions.push(crlDistributionPointsExtension(options.crlDistributionPoints ?? []));
   }
 
   const certificate = new pkijs.Certificate({

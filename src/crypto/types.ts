@@ -217,4 +217,24 @@ export interface SignOptions {
    * @defaultValue 16 random bytes
    */
   serialNumber?: Uint8Array;
+  /**
+   * CRL distribution point URIs (the cRLDistributionPoints extension), as cert-manager's
+   * `crlDistributionPoints` on a CA or SelfSigned issuer.
+   *
+   * @defaultValue none: no extension
+   */
+  crlDistributionPoints?: readonly string[];
+  /**
+   * OCSP responder URIs (authorityInfoAccess), as a CA issuer's `ocspServers`.
+   *
+   * @defaultValue none
+   */
+  ocspServers?: readonly string[];
+  /**
+   * URIs of the issuer's certificate (authorityInfoAccess caIssuers), as a CA issuer's
+   * `issuingCertificateURLs`.
+   *
+   * @defaultValue none
+   */
+  issuingCertificateURLs?: readonly string[];
 }

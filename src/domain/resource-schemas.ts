@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { ValidationError } from '../errors.js';
+import { UnsupportedFieldError, ValidationError } from '../errors.js';
 import { parseGoDurationNanos } from './duration.js';
 import {
   checkDns1123Label,
@@ -23,6 +23,16 @@ import {
 import { arr, bool, int, json, map, obj, str, unsupported } from './schema.js';
 import type { SchemaNode, StringCheck } from './schema.js';
 import type { KeyUsage, ResourceKind } from './types.js';
+
+const cnameStrategy: StringCheck = (value, field) => {
+  if (value === 'Follow') {
+    throw new UnsupportedFieldError(
+      field,
+      'following CNAMEs for DNS-01 is not supported by certflow yet',
+    );
+  }
+  return value;
+};
 
 /** Every key usage cert-manager knows, in its spelling. */
 export const keyUsages = [
@@ -197,7 +207,8 @@ export const solverSchema: SchemaNode = obj({
     }),
   }),
   dns01: obj({
-    cnameStrategy: unsupported('following CNAMEs for DNS-01 is not supported by certflow yet'),
+    // `None` is cert-manager's default and what certflow does; following CNAMEs is not built yet.
+    cnameStrategy: str({ enum: ['None', 'Follow'], check: cnameStrategy }),
     webhook: obj(
       {
         groupName: str({ nonEmpty: true }),
@@ -264,19 +275,13 @@ const issuerSpec = obj({
   ca: obj(
     {
       secretName: objectName,
-      crlDistributionPoints: unsupported(
-        'CRL distribution points are not supported by certflow yet',
-      ),
-      ocspServers: unsupported('OCSP server URLs are not supported by certflow yet'),
-      issuingCertificateURLs: unsupported(
-        'issuing certificate URLs are not supported by certflow yet',
-      ),
+      crlDistributionPoints: arr(str({ check: checkUri })),
+      ocspServers: arr(str({ check: checkUri })),
+      issuingCertificateURLs: arr(str({ check: checkUri })),
     },
     ['secretName'],
   ),
-  selfSigned: obj({
-    crlDistributionPoints: unsupported('CRL distribution points are not supported by certflow yet'),
-  }),
+  selfSigned: obj({ crlDistributionPoints: arr(str({ check: checkUri })) }),
   vault: unsupported('the Vault issuer is not supported by certflow'),
   venafi: unsupported('the Venafi issuer is not supported by certflow'),
 });
@@ -312,10 +317,21 @@ const certificateSpec = obj(
       rotationPolicy: str({ enum: ['Always', 'Never'] }),
     }),
     secretTemplate: obj({ labels, annotations: map(str(), secretTemplateAnnotationKey) }),
-    additionalOutputFormats: unsupported(
-      'additional output formats are not supported by certflow yet',
-    ),
-    keystores: unsupported('keystores are not supported by certflow yet'),
+    additionalOutputFormats: arr(obj({ type: str({ enum: ['CombinedPEM', 'DER'] }) }, ['type'])),
+    keystores: obj({
+      pkcs12: obj(
+        {
+          create: bool(),
+          passwordSecretRef: secretKeySelector(true),
+          profile: str({ enum: ['LegacyRC2', 'LegacyDES', 'Modern2023'] }),
+          password: unsupported(
+            'a literal PKCS#12 password is not supported by certflow: use passwordSecretRef',
+          ),
+        },
+        ['create', 'passwordSecretRef'],
+      ),
+      jks: unsupported('JKS keystores are not supported by certflow: use keystores.pkcs12'),
+    }),
     revisionHistoryLimit: int(1),
     encodeUsagesInRequest: unsupported(
       'certflow always encodes usages in the request; encodeUsagesInRequest is not supported',

@@ -246,6 +246,13 @@ export function createCertificateRequestsController(ctx: ControllerContext): Con
       return undefined;
     }
     const result = await signer(request, issuer);
+    if ('pending' in result) {
+      await update(request, [
+        { type: 'Ready', status: 'False', reason: 'Pending', message: result.pending },
+      ]);
+      // What the signer waits for (a Secret) may appear at any time: look again later.
+      return ctx.options.retryMaxMs;
+    }
     if ('error' in result) {
       await update(
         request,

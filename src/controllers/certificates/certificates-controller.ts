@@ -12,7 +12,6 @@ import {
 import { getCondition, setCondition } from '../../domain/conditions.js';
 import { withCertificateDefaults } from '../../domain/defaults.js';
 import { parseResourceKey, resourceKey } from '../../domain/keys.js';
-import { renewalTime } from '../../domain/renewal.js';
 import type {
   Certificate,
   CertificateRequest,
@@ -20,31 +19,27 @@ import type {
   OwnerReference,
   Secret,
 } from '../../domain/types.js';
-import { CertflowError } from '../../errors.js';
+import { CertflowError, NotFoundError } from '../../errors.js';
 import { freezeSnapshot } from '../../events.js';
 import {
   exponentialBackoff,
   rfc3339,
-  shortHash,
   type Controller,
   type ControllerContext,
 } from '../context.js';
-import { evaluateSecret, keyMatchesSpec, secretAnnotations } from './secret-evaluation.js';
+import { nextPrivateKeyLabel, requestAnnotations } from './annotations.js';
+import { compareRequestWithSpec, csrIsForKey } from './request-matching.js';
+import {
+  managedSecret,
+  secretOutputsMismatch,
+  withKeystores,
+  type SecretContent,
+  type SecretOptions,
+} from './secret-data.js';
+import { evaluateSecret, keyMatchesSpec, renewalTimeFor } from './secret-evaluation.js';
 
-/** Annotations certflow puts on the CertificateRequests it creates. */
-export const requestAnnotations = {
-  certificateName: 'cert-manager.io/certificate-name',
-  revision: 'cert-manager.io/certificate-revision',
-  privateKeySecretName: 'cert-manager.io/private-key-secret-name',
-  /** Which failed attempt this request belongs to; a request from an earlier attempt is stale. */
-  attempt: 'certflow.io/issuance-attempt',
-  /** A hash of the spec fields the request was made from; another hash means the spec changed. */
-  specHash: 'certflow.io/spec-hash',
-} as const;
-
-const nextKeyLabel = 'cert-manager.io/next-private-key';
-
-function ownerRef(certificate: Certificate): OwnerReference {
+/** Owner reference from an owned object (request, key Secret, Secret) to its Certificate. */
+export function certificateOwnerReference(certificate: Certificate): OwnerReference {
   return {
     apiVersion: 'cert-manager.io/v1',
     kind: 'Certificate',
@@ -53,27 +48,6 @@ function ownerRef(certificate: Certificate): OwnerReference {
     controller: true,
     blockOwnerDeletion: true,
   };
-}
-
-/** The hash of everything a CertificateRequest is made from. */
-export function requestSpecHash(certificate: Certificate): string {
-  const s = certificate.spec;
-  return shortHash(
-    JSON.stringify([
-      s.commonName,
-      s.dnsNames,
-      s.ipAddresses,
-      s.uris,
-      s.emailAddresses,
-      s.subject,
-      s.duration,
-      s.usages,
-      s.isCA,
-      s.issuerRef.name,
-      s.issuerRef.kind ?? 'Issuer',
-      withCertificateDefaults(s).privateKey,
-    ]),
-  );
 }
 
 function decodeBase64(value: string | undefined): string {
@@ -109,15 +83,81 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     return resources.updateIfChanged(certificate, { ...certificate, status });
   }
 
+  /**
+   * How long until the next issuance attempt may start: the failure backoff, or Infinity after a
+   * denial. A spec change since the failure (another generation) retries at once.
+   */
   function backoffRemaining(certificate: Certificate, now: number): number {
+    const issuing = getCondition(certificate.status?.conditions, 'Issuing');
+    if (
+      issuing?.status !== 'False' ||
+      issuing.observedGeneration !== certificate.metadata.generation
+    ) {
+      return 0;
+    }
+    // A denied request is not retried until the spec changes: the approver would say no again.
+    if (issuing.reason === 'Denied') return Infinity;
     const attempts = certificate.status?.failedIssuanceAttempts ?? 0;
     const last = certificate.status?.lastFailureTime;
     if (attempts === 0 || last === undefined) return 0;
-    // A spec change since the failure retries at once, as cert-manager does.
-    const issuing = getCondition(certificate.status?.conditions, 'Issuing');
-    if (issuing?.observedGeneration !== certificate.metadata.generation) return 0;
     const { initialMs, maxMs } = ctx.options.issuanceBackoff;
     return Date.parse(last) + exponentialBackoff(attempts, initialMs, maxMs) - now;
+  }
+
+  /** The CertificateRequest that issued the current revision, if it is still there. */
+  async function currentRequest(certificate: Certificate): Promise<CertificateRequest | undefined> {
+    const revision = certificate.status?.revision;
+    if (revision === undefined) return undefined;
+    const request = await resources.get(
+      'CertificateRequest',
+      certificate.metadata.namespace,
+      `${certificate.metadata.name}-${revision}`,
+    );
+    return request?.metadata.ownerReferences?.some((o) => o.uid === certificate.metadata.uid)
+      ? request
+      : undefined;
+  }
+
+  /** The Secret's owner reference to its Certificate, when the engine asks for one. */
+  function ownership(certificate: Certificate): Pick<SecretOptions, 'ownerReference'> {
+    return ctx.options.enableCertificateOwnerRef
+      ? { ownerReference: certificateOwnerReference(certificate) }
+      : {};
+  }
+
+  /** How the Secret is owned, and the PKCS#12 password (throws NotFoundError while missing). */
+  async function secretOptions(certificate: Certificate): Promise<SecretOptions> {
+    const options = ownership(certificate);
+    const pkcs12 = certificate.spec.keystores?.pkcs12;
+    if (pkcs12?.create !== true) return options;
+    const ref = pkcs12.passwordSecretRef;
+    const namespace = certificate.metadata.namespace;
+    const secret = await resources.get('Secret', namespace, ref.name);
+    const password = secret?.data?.[ref.key ?? ''] ?? '';
+    if (password === '') {
+      throw new NotFoundError(
+        secret === undefined
+          ? `PKCS12 keystore password Secret ${namespace ?? 'default'}/${ref.name} not found`
+          : `PKCS12 keystore password Secret ${namespace ?? 'default'}/${ref.name} contains no data for key "${ref.key ?? ''}"`,
+      );
+    }
+    return { ...options, pkcs12Password: password };
+  }
+
+  async function writeSecret(
+    certificate: Certificate,
+    existing: Secret | undefined,
+    content: SecretContent,
+  ): Promise<void> {
+    const options = await secretOptions(certificate);
+    const secret = await withKeystores(
+      certificate,
+      await managedSecret(certificate, existing, content, options),
+      content,
+      options,
+    );
+    if (existing === undefined) await resources.create(secret);
+    else await resources.update(secret);
   }
 
   async function nextPrivateKey(
@@ -143,6 +183,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
       return 'requeue';
     }
     const spec = withCertificateDefaults(certificate.spec).privateKey;
+    // rotationPolicy Never keeps the Secret's key while it still fits the spec.
     const reuse =
       spec.rotationPolicy === 'Never' &&
       secretKey !== undefined &&
@@ -159,8 +200,8 @@ export function createCertificatesController(ctx: ControllerContext): Controller
       metadata: {
         name,
         ...(namespace === undefined ? {} : { namespace }),
-        labels: { [nextKeyLabel]: 'true' },
-        ownerReferences: [ownerRef(certificate)],
+        labels: { [nextPrivateKeyLabel]: 'true' },
+        ownerReferences: [certificateOwnerReference(certificate)],
       },
       type: 'Opaque',
       data: { 'tls.key': await exportPrivateKeyPem(key, 'PKCS8') },
@@ -213,9 +254,8 @@ export function createCertificatesController(ctx: ControllerContext): Controller
           [requestAnnotations.revision]: String(revision),
           [requestAnnotations.privateKeySecretName]: keySecretName,
           [requestAnnotations.attempt]: String(certificate.status?.failedIssuanceAttempts ?? 0),
-          [requestAnnotations.specHash]: requestSpecHash(certificate),
         },
-        ownerReferences: [ownerRef(certificate)],
+        ownerReferences: [certificateOwnerReference(certificate)],
       },
       spec: {
         request: Buffer.from(csr.pem).toString('base64'),
@@ -232,49 +272,27 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     }
   }
 
-  async function writeSecret(
+  /** Whether an in-flight request was made for another spec, key or attempt. */
+  async function isStale(
+    request: CertificateRequest,
     certificate: Certificate,
     key: PrivateKey,
-    chainPem: string,
-    caPem: string,
-  ): Promise<void> {
-    const spec = withCertificateDefaults(certificate.spec);
-    const namespace = certificate.metadata.namespace;
-    const leaf = parseCertificate(splitPemChain(chainPem)[0] ?? '');
-    const existing = await resources.get('Secret', namespace, spec.secretName);
-    const annotations: Record<string, string> = {
-      ...existing?.metadata.annotations,
-      ...spec.secretTemplate?.annotations,
-      [secretAnnotations.certificateName]: certificate.metadata.name,
-      [secretAnnotations.issuerName]: spec.issuerRef.name,
-      [secretAnnotations.issuerKind]: spec.issuerRef.kind ?? 'Issuer',
-      [secretAnnotations.issuerGroup]: spec.issuerRef.group ?? 'cert-manager.io',
-      [secretAnnotations.commonName]: leaf.subject.commonName ?? '',
-      [secretAnnotations.altNames]: leaf.dnsNames.join(','),
-      [secretAnnotations.ipSans]: leaf.ipAddresses.join(','),
-      [secretAnnotations.uriSans]: leaf.uris.join(','),
-    };
-    const data: Record<string, string> = {
-      ...existing?.data,
-      'tls.crt': chainPem,
-      'tls.key': await exportPrivateKeyPem(key, spec.privateKey.encoding),
-      'ca.crt': caPem,
-    };
-    const secret: Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: {
-        ...existing?.metadata,
-        name: spec.secretName,
-        ...(namespace === undefined ? {} : { namespace }),
-        labels: { ...existing?.metadata.labels, ...spec.secretTemplate?.labels },
-        annotations,
-      },
-      type: 'kubernetes.io/tls',
-      data,
-    };
-    if (existing === undefined) await resources.create(secret);
-    else await resources.update(secret);
+    keySecretName: string,
+  ): Promise<boolean> {
+    const annotations = request.metadata.annotations ?? {};
+    if (
+      annotations[requestAnnotations.privateKeySecretName] !== keySecretName ||
+      annotations[requestAnnotations.attempt] !==
+        String(certificate.status?.failedIssuanceAttempts ?? 0)
+    ) {
+      return true;
+    }
+    const comparison = await compareRequestWithSpec(request, certificate);
+    return (
+      comparison === undefined ||
+      comparison.mismatches.length > 0 ||
+      !(await csrIsForKey(comparison.csr, key))
+    );
   }
 
   async function pruneRequests(certificate: Certificate): Promise<void> {
@@ -292,21 +310,76 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     }
   }
 
+  /**
+   * Deletes what a deleted Certificate still owns: a request or key Secret that a reconcile
+   * already under way made while the Certificate was being deleted.
+   */
+  async function collectOrphans(namespace: string | undefined, name: string): Promise<void> {
+    const ownedByName = (r: CertificateRequest | Secret): boolean =>
+      r.metadata.ownerReferences?.some((o) => o.kind === 'Certificate' && o.name === name) === true;
+    const orphans = [
+      ...(await resources.list('CertificateRequest', namespace)).filter(ownedByName),
+      ...(await resources.list('Secret', namespace)).filter(
+        (s) => s.metadata.labels?.[nextPrivateKeyLabel] === 'true' && ownedByName(s),
+      ),
+    ];
+    for (const orphan of orphans) await ctx.deleteResource(orphan);
+  }
+
   async function reconcile(key: string): Promise<number | undefined> {
     const ref = parseResourceKey(key);
     let certificate = await resources.get('Certificate', ref.namespace, ref.name);
-    if (certificate === undefined || certificate.metadata.deletionTimestamp !== undefined) {
+    if (certificate === undefined) {
+      await collectOrphans(ref.namespace, ref.name);
       return undefined;
     }
+    if (certificate.metadata.deletionTimestamp !== undefined) return undefined;
     const namespace = certificate.metadata.namespace;
     ctx.watchSecret(resourceKey('Secret', namespace, certificate.spec.secretName), key);
+    const passwordRef = certificate.spec.keystores?.pkcs12?.passwordSecretRef;
+    if (passwordRef !== undefined) {
+      ctx.watchSecret(resourceKey('Secret', namespace, passwordRef.name), key);
+    }
     const now = ctx.clock.now();
     const secret = await resources.get('Secret', namespace, certificate.spec.secretName);
-    const evaluation = await evaluateSecret(certificate, secret, now);
+    const evaluation = await evaluateSecret(
+      certificate,
+      secret,
+      now,
+      await currentRequest(certificate),
+    );
     const issuing = getCondition(certificate.status?.conditions, 'Issuing');
 
     if (!evaluation.needsIssuance) {
-      // Ready: the Secret is valid and up to date.
+      const unrecorded = await issuedButNotRecorded(certificate, secret);
+      if (unrecorded !== undefined) {
+        const revision = (certificate.status?.revision ?? 0) + 1;
+        return completeIssuance(
+          certificate,
+          revision,
+          unrecorded,
+          certificate.status!.nextPrivateKeySecretName!,
+        );
+      }
+      // The certificate is up to date; its Secret may still need its outputs written again.
+      const mismatch = await secretOutputsMismatch(
+        certificate,
+        secret!,
+        evaluation.key,
+        ownership(certificate),
+      );
+      if (mismatch !== undefined) {
+        ctx.logger.info('writing the Secret again', {
+          certificate: key,
+          reason: mismatch.reason,
+          message: mismatch.message,
+        });
+        await writeSecret(certificate, secret, {
+          key: evaluation.key,
+          chainPem: secret!.data?.['tls.crt'] ?? '',
+          caPem: secret!.data?.['ca.crt'] ?? '',
+        });
+      }
       const { info } = evaluation;
       const stillIssuing = issuing?.status === 'True';
       await writeStatus(certificate, {
@@ -325,7 +398,8 @@ export function createCertificatesController(ctx: ControllerContext): Controller
         notAfter: rfc3339(info.notAfter.getTime()),
         renewalTime: rfc3339(evaluation.renewalTime.getTime()),
       });
-      return Math.max(0, evaluation.renewalTime.getTime() - now);
+      // Woken from the requeue heap at the renewal time, never by a periodic scan.
+      return Math.max(0, evaluation.renewalTime.getTime() - ctx.clock.now());
     }
 
     if (issuing?.status !== 'True') {
@@ -338,16 +412,16 @@ export function createCertificatesController(ctx: ControllerContext): Controller
       };
       const keepReady = evaluation.info !== undefined && evaluation.reason === 'Renewing';
       if (wait > 0) {
-        if (!keepReady) {
-          const last = getCondition(certificate.status?.conditions, 'Ready');
-          if (last?.status !== 'False') {
-            await writeStatus(certificate, {
-              ...certificate.status,
-              conditions: conditions(certificate, readyFalse),
-            });
-          }
+        if (
+          !keepReady &&
+          getCondition(certificate.status?.conditions, 'Ready')?.status !== 'False'
+        ) {
+          await writeStatus(certificate, {
+            ...certificate.status,
+            conditions: conditions(certificate, readyFalse),
+          });
         }
-        return wait;
+        return Number.isFinite(wait) ? wait : undefined;
       }
       certificate = await writeStatus(certificate, {
         ...certificate.status,
@@ -379,16 +453,10 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     const revision = (certificate.status?.revision ?? 0) + 1;
     const requestName = `${certificate.metadata.name}-${revision}`;
     const request = await resources.get('CertificateRequest', namespace, requestName);
-    const attempt = String(certificate.status?.failedIssuanceAttempts ?? 0);
     if (
       request !== undefined &&
-      (request.metadata.annotations?.[requestAnnotations.privateKeySecretName] !==
-        next.secretName ||
-        request.metadata.annotations?.[requestAnnotations.specHash] !==
-          requestSpecHash(certificate) ||
-        request.metadata.annotations?.[requestAnnotations.attempt] !== attempt)
+      (await isStale(request, certificate, privateKey, next.secretName))
     ) {
-      // Made for another spec, key or attempt: replace it.
       await ctx.deleteResource(request);
       return 0;
     }
@@ -411,50 +479,12 @@ export function createCertificatesController(ctx: ControllerContext): Controller
           next.secretName,
         );
       }
-      await writeSecret(certificate, privateKey, chainPem, decodeBase64(request.status.ca));
-      const info = parseCertificate(leafPem);
-      const renewal = renewalTime({
-        notBefore: info.notBefore,
-        notAfter: info.notAfter,
-        ...(certificate.spec.renewBefore === undefined
-          ? {}
-          : { renewBefore: certificate.spec.renewBefore }),
-        ...(certificate.spec.renewBeforePercentage === undefined
-          ? {}
-          : { renewBeforePercentage: certificate.spec.renewBeforePercentage }),
+      await writeSecret(certificate, secret, {
+        key: privateKey,
+        chainPem,
+        caPem: decodeBase64(request.status.ca),
       });
-      const {
-        nextPrivateKeySecretName: _k,
-        lastFailureTime: _l,
-        ...rest
-      } = certificate.status ?? {};
-      certificate = await writeStatus(certificate, {
-        ...rest,
-        revision,
-        failedIssuanceAttempts: 0,
-        notBefore: rfc3339(info.notBefore.getTime()),
-        notAfter: rfc3339(info.notAfter.getTime()),
-        renewalTime: rfc3339(renewal.getTime()),
-        conditions: conditions(
-          certificate,
-          { remove: 'Issuing' },
-          {
-            type: 'Ready',
-            status: 'True',
-            reason: 'Ready',
-            message: 'Certificate is up to date and has not expired',
-          },
-        ),
-      });
-      const keySecret = await resources.get('Secret', namespace, next.secretName);
-      if (keySecret !== undefined) await resources.remove(keySecret);
-      ctx.emit('certificate:issued', {
-        certificate: freezeSnapshot(certificate),
-        revision,
-        notAfter: rfc3339(info.notAfter.getTime()),
-      });
-      await pruneRequests(certificate);
-      return Math.max(0, renewal.getTime() - ctx.clock.now());
+      return completeIssuance(certificate, revision, leafPem, next.secretName);
     }
     if (denied?.status === 'True') {
       return fail(
@@ -464,7 +494,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
         next.secretName,
       );
     }
-    if (ready?.status === 'False' && (ready.reason === 'Failed' || ready.reason === 'Denied')) {
+    if (ready?.status === 'False' && ready.reason === 'Failed') {
       return fail(
         certificate,
         'Failed',
@@ -475,14 +505,83 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     return undefined;
   }
 
+  /**
+   * Finishes an issuance whose certificate is in the Secret: the key Secret goes first (a crash
+   * then leaves no private key behind), then the status records the revision.
+   */
+  async function completeIssuance(
+    certificate: Certificate,
+    revision: number,
+    leafPem: string,
+    keySecretName: string,
+  ): Promise<number> {
+    const info = parseCertificate(leafPem);
+    const renewal = renewalTimeFor(certificate, info);
+    const keySecret = await resources.get('Secret', certificate.metadata.namespace, keySecretName);
+    if (keySecret !== undefined) await resources.remove(keySecret);
+    const { nextPrivateKeySecretName: _k, lastFailureTime: _l, ...rest } = certificate.status ?? {};
+    certificate = await writeStatus(certificate, {
+      ...rest,
+      revision,
+      failedIssuanceAttempts: 0,
+      notBefore: rfc3339(info.notBefore.getTime()),
+      notAfter: rfc3339(info.notAfter.getTime()),
+      renewalTime: rfc3339(renewal.getTime()),
+      conditions: conditions(
+        certificate,
+        { remove: 'Issuing' },
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Ready',
+          message: 'Certificate is up to date and has not expired',
+        },
+      ),
+    });
+    ctx.emit('certificate:issued', {
+      certificate: freezeSnapshot(certificate),
+      revision,
+      notAfter: rfc3339(info.notAfter.getTime()),
+    });
+    await pruneRequests(certificate);
+    return Math.max(0, renewal.getTime() - ctx.clock.now());
+  }
+
+  /**
+   * Whether the Secret already holds what the in-flight request issued: the process stopped
+   * between writing the Secret and recording the revision. Returns the leaf to finish with.
+   */
+  async function issuedButNotRecorded(
+    certificate: Certificate,
+    secret: Secret | undefined,
+  ): Promise<string | undefined> {
+    const keySecretName = certificate.status?.nextPrivateKeySecretName;
+    if (keySecretName === undefined || secret === undefined) return undefined;
+    if (getCondition(certificate.status?.conditions, 'Issuing')?.status !== 'True')
+      return undefined;
+    const revision = (certificate.status?.revision ?? 0) + 1;
+    const request = await resources.get(
+      'CertificateRequest',
+      certificate.metadata.namespace,
+      `${certificate.metadata.name}-${revision}`,
+    );
+    if (getCondition(request?.status?.conditions, 'Ready')?.status !== 'True') return undefined;
+    const issuedLeaf = splitPemChain(decodeBase64(request?.status?.certificate))[0];
+    const secretLeaf = splitPemChain(secret.data?.['tls.crt'] ?? '')[0];
+    return issuedLeaf !== undefined && issuedLeaf === secretLeaf ? issuedLeaf : undefined;
+  }
+
   async function fail(
     certificate: Certificate,
     reason: string,
     message: string,
     keySecretName: string,
-  ): Promise<number> {
+  ): Promise<number | undefined> {
     const attempts = (certificate.status?.failedIssuanceAttempts ?? 0) + 1;
     const now = ctx.clock.now();
+    // The key Secret goes first: a crash after it costs a fresh key, never an orphaned one.
+    const keySecret = await resources.get('Secret', certificate.metadata.namespace, keySecretName);
+    if (keySecret !== undefined) await resources.remove(keySecret);
     const { nextPrivateKeySecretName: _k, ...rest } = certificate.status ?? {};
     certificate = await writeStatus(certificate, {
       ...rest,
@@ -494,16 +593,14 @@ export function createCertificatesController(ctx: ControllerContext): Controller
         { type: 'Ready', status: 'False', reason, message },
       ),
     });
-    const keySecret = await resources.get('Secret', certificate.metadata.namespace, keySecretName);
-    if (keySecret !== undefined) await resources.remove(keySecret);
     ctx.emit('certificate:failed', {
       certificate: freezeSnapshot(certificate),
       reason,
       message,
       failedIssuanceAttempts: attempts,
     });
-    const { initialMs, maxMs } = ctx.options.issuanceBackoff;
-    return exponentialBackoff(attempts, initialMs, maxMs);
+    const wait = backoffRemaining(certificate, now);
+    return Number.isFinite(wait) ? wait : undefined;
   }
 
   return { name: 'certificates', kind: 'Certificate', concurrency: 8, reconcile };

@@ -8,26 +8,18 @@ import {
 } from '../../crypto/index.js';
 import { withCertificateDefaults } from '../../domain/defaults.js';
 import { renewalTime } from '../../domain/renewal.js';
-import type { Certificate, Secret } from '../../domain/types.js';
-
-/** cert-manager's annotations on a certificate Secret. */
-export const secretAnnotations = {
-  certificateName: 'cert-manager.io/certificate-name',
-  issuerName: 'cert-manager.io/issuer-name',
-  issuerKind: 'cert-manager.io/issuer-kind',
-  issuerGroup: 'cert-manager.io/issuer-group',
-  commonName: 'cert-manager.io/common-name',
-  altNames: 'cert-manager.io/alt-names',
-  ipSans: 'cert-manager.io/ip-sans',
-  uriSans: 'cert-manager.io/uri-sans',
-  emailSans: 'cert-manager.io/email-sans',
-} as const;
+import type { Certificate, CertificateRequest, Secret } from '../../domain/types.js';
+import { errorMessage } from '../context.js';
+import { secretAnnotations } from './annotations.js';
+import { compareRequestWithSpec, csrIsForKey } from './request-matching.js';
 
 /** The outcome of looking at a Certificate's Secret. */
 export type SecretEvaluation =
   | {
       readonly needsIssuance: false;
       readonly info: CertificateInfo;
+      /** The Secret's key. */
+      readonly key: PrivateKey;
       readonly renewalTime: Date;
     }
   | {
@@ -47,22 +39,51 @@ function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefi
   return x.size === y.size && [...x].every((v) => y.has(v));
 }
 
+/** The fields of `spec.privateKey` that `key` does not have (algorithm, size). */
+export function keySpecMismatches(key: PrivateKey, certificate: Certificate): string[] {
+  const spec = withCertificateDefaults(certificate.spec).privateKey;
+  if (key.spec.algorithm !== spec.algorithm) return ['spec.privateKey.algorithm'];
+  if (spec.algorithm !== 'Ed25519' && key.spec.size !== spec.size) return ['spec.privateKey.size'];
+  return [];
+}
+
 /** Whether `key` has the algorithm and size the Certificate asks for. */
 export function keyMatchesSpec(key: PrivateKey, certificate: Certificate): boolean {
-  const spec = withCertificateDefaults(certificate.spec).privateKey;
-  if (key.spec.algorithm !== spec.algorithm) return false;
-  return spec.algorithm === 'Ed25519' || key.spec.size === spec.size;
+  return keySpecMismatches(key, certificate).length === 0;
+}
+
+/** The renewal time of a certificate issued for `certificate`. */
+export function renewalTimeFor(certificate: Certificate, info: CertificateInfo): Date {
+  const spec = certificate.spec;
+  return renewalTime({
+    notBefore: info.notBefore,
+    notAfter: info.notAfter,
+    ...(spec.renewBefore === undefined ? {} : { renewBefore: spec.renewBefore }),
+    ...(spec.renewBeforePercentage === undefined
+      ? {}
+      : { renewBeforePercentage: spec.renewBeforePercentage }),
+  });
 }
 
 /**
- * Decides whether a Certificate needs (re)issuance, as cert-manager's trigger policies do: no
- * Secret, missing data, a key or certificate that does not parse, a key that does not match the
- * certificate, another issuer, a certificate for another spec, or the renewal time reached.
+ * Decides whether a Certificate needs (re)issuance, as cert-manager's trigger policy chain does,
+ * first violation wins: no Secret (`DoesNotExist`), no key or certificate (`MissingData`), a key
+ * or certificate that does not parse or a key that does not match the certificate
+ * (`InvalidKeyPair`, `InvalidCertificate`), issuer annotations naming another issuer
+ * (`IncorrectIssuer`), a Secret issued for another Certificate (`IncorrectCertificate`), a key
+ * that no longer fits `spec.privateKey` or that did not make the current CertificateRequest
+ * (`SecretMismatch`), a current CertificateRequest made from another spec (`RequestChanged`; when
+ * there is none, the certificate's names are compared with the spec instead), then `Expired` and
+ * the renewal time (`Renewing`).
+ *
+ * @param currentRequest - the CertificateRequest of the Certificate's current revision, if it is
+ *   still there.
  */
 export async function evaluateSecret(
   certificate: Certificate,
   secret: Secret | undefined,
   now: number,
+  currentRequest?: CertificateRequest,
 ): Promise<SecretEvaluation> {
   if (secret === undefined) {
     return {
@@ -71,35 +92,35 @@ export async function evaluateSecret(
       message: 'Issuing certificate as Secret does not exist',
     };
   }
-  const crtPem = secret.data?.['tls.crt'];
-  const keyPem = secret.data?.['tls.key'];
-  if (crtPem === undefined || crtPem === '' || keyPem === undefined || keyPem === '') {
+  const keyPem = secret.data?.['tls.key'] ?? '';
+  const crtPem = secret.data?.['tls.crt'] ?? '';
+  if (keyPem === '' || crtPem === '') {
     return {
       needsIssuance: true,
       reason: 'MissingData',
-      message: 'Issuing certificate as Secret does not contain a certificate and a private key',
+      message: `Issuing certificate as Secret does not contain ${keyPem === '' ? 'a private key' : 'a certificate'}`,
     };
   }
   let key: PrivateKey;
   try {
     key = await importPrivateKeyPem(keyPem);
-  } catch {
+  } catch (err) {
     return {
       needsIssuance: true,
       reason: 'InvalidKeyPair',
-      message: 'Issuing certificate as Secret contains an invalid private key',
+      message: `Issuing certificate as Secret contains invalid private key data: ${errorMessage(err)}`,
     };
   }
   let info: CertificateInfo;
   try {
     const leaf = splitPemChain(crtPem)[0];
-    if (leaf === undefined) throw new Error('no certificate');
+    if (leaf === undefined) throw new Error('no certificate PEM block found');
     info = parseCertificate(leaf);
-  } catch {
+  } catch (err) {
     return {
       needsIssuance: true,
       reason: 'InvalidCertificate',
-      message: 'Issuing certificate as Secret contains an invalid certificate',
+      message: `Issuing certificate as Secret contains an invalid certificate: ${errorMessage(err)}`,
       key,
     };
   }
@@ -110,48 +131,93 @@ export async function evaluateSecret(
       message:
         'Issuing certificate as Secret contains a private key that does not match the certificate',
       info,
+      key,
     };
   }
-  const spec = certificate.spec;
+  const spec = withCertificateDefaults(certificate.spec);
   const annotations = secret.metadata.annotations ?? {};
+  // As cert-manager: a Secret without issuer annotations (made before certflow knew it) is not
+  // a mismatch; the annotations are added when the Secret is next written.
+  const name = annotations[secretAnnotations.issuerName];
+  const kind = annotations[secretAnnotations.issuerKind];
+  const group = annotations[secretAnnotations.issuerGroup];
+  const annotated = name !== undefined || kind !== undefined || group !== undefined;
   if (
-    annotations[secretAnnotations.issuerName] !== spec.issuerRef.name ||
-    (annotations[secretAnnotations.issuerKind] ?? 'Issuer') !== (spec.issuerRef.kind ?? 'Issuer')
+    (annotated && name !== spec.issuerRef.name) ||
+    (kind || 'Issuer') !== spec.issuerRef.kind ||
+    (group || 'cert-manager.io') !== spec.issuerRef.group
   ) {
     return {
       needsIssuance: true,
       reason: 'IncorrectIssuer',
-      message: `Issuing certificate as Secret was previously issued by ${annotations[secretAnnotations.issuerKind] ?? 'Issuer'}/${annotations[secretAnnotations.issuerName] ?? '<none>'}`,
+      message: `Issuing certificate as Secret was previously issued by "${kind || 'Issuer'}.${group || 'cert-manager.io'}/${name ?? ''}"`,
       info,
       key,
     };
   }
-  const mismatch: string[] = [];
-  if (!sameSet(info.dnsNames, spec.dnsNames)) mismatch.push('dnsNames');
-  if (!sameSet(info.ipAddresses, spec.ipAddresses)) mismatch.push('ipAddresses');
-  if (!sameSet(info.uris, spec.uris)) mismatch.push('uris');
-  if (!sameSet(info.emailAddresses, spec.emailAddresses)) mismatch.push('emailAddresses');
-  if (spec.commonName !== undefined && info.subject.commonName !== spec.commonName) {
-    mismatch.push('commonName');
+  const owner = annotations[secretAnnotations.certificateName];
+  if (owner !== undefined && owner !== certificate.metadata.name) {
+    return {
+      needsIssuance: true,
+      reason: 'IncorrectCertificate',
+      message: `Secret was issued for "${owner}". If this message is not transient, you might have two conflicting Certificates pointing to the same secret.`,
+      info,
+      key,
+    };
   }
-  if (!keyMatchesSpec(key, certificate)) mismatch.push('privateKey');
-  if (mismatch.length > 0) {
+  const keyMismatches = keySpecMismatches(key, certificate);
+  if (keyMismatches.length > 0) {
     return {
       needsIssuance: true,
       reason: 'SecretMismatch',
-      message: `Issuing certificate as Secret was previously issued for a different spec: ${mismatch.join(', ')} changed`,
+      message: `Existing private key is not up to date for spec: [${keyMismatches.join(', ')}]`,
       info,
       key,
     };
   }
-  const renewal = renewalTime({
-    notBefore: info.notBefore,
-    notAfter: info.notAfter,
-    ...(spec.renewBefore === undefined ? {} : { renewBefore: spec.renewBefore }),
-    ...(spec.renewBeforePercentage === undefined
-      ? {}
-      : { renewBeforePercentage: spec.renewBeforePercentage }),
-  });
+  const comparison =
+    currentRequest === undefined
+      ? undefined
+      : await compareRequestWithSpec(currentRequest, certificate);
+  if (comparison !== undefined) {
+    if (!(await csrIsForKey(comparison.csr, key))) {
+      return {
+        needsIssuance: true,
+        reason: 'SecretMismatch',
+        message: 'Secret contains a private key that does not match the current CertificateRequest',
+        info,
+        key,
+      };
+    }
+    if (comparison.mismatches.length > 0) {
+      return {
+        needsIssuance: true,
+        reason: 'RequestChanged',
+        message: `Fields on existing CertificateRequest resource not up to date: [${comparison.mismatches.join(', ')}]`,
+        info,
+        key,
+      };
+    }
+  } else {
+    // No current request to compare with: compare the names in the certificate instead.
+    const mismatches: string[] = [];
+    if (!sameSet(info.dnsNames, spec.dnsNames)) mismatches.push('spec.dnsNames');
+    if (!sameSet(info.ipAddresses, spec.ipAddresses)) mismatches.push('spec.ipAddresses');
+    if (!sameSet(info.uris, spec.uris)) mismatches.push('spec.uris');
+    if (!sameSet(info.emailAddresses, spec.emailAddresses)) mismatches.push('spec.emailAddresses');
+    if (spec.commonName !== undefined && info.subject.commonName !== spec.commonName) {
+      mismatches.push('spec.commonName');
+    }
+    if (mismatches.length > 0) {
+      return {
+        needsIssuance: true,
+        reason: 'SecretMismatch',
+        message: `Issuing certificate as Existing issued Secret is not up to date for spec: [${mismatches.join(', ')}]`,
+        info,
+        key,
+      };
+    }
+  }
   if (now >= info.notAfter.getTime()) {
     return {
       needsIssuance: true,
@@ -161,6 +227,7 @@ export async function evaluateSecret(
       key,
     };
   }
+  const renewal = renewalTimeFor(certificate, info);
   if (now >= renewal.getTime()) {
     return {
       needsIssuance: true,
@@ -170,5 +237,5 @@ export async function evaluateSecret(
       key,
     };
   }
-  return { needsIssuance: false, info, renewalTime: renewal };
+  return { needsIssuance: false, info, key, renewalTime: renewal };
 }

@@ -3,7 +3,15 @@ import { AcmeError, CertflowError } from '../../errors.js';
 import { getCondition, setCondition } from '../../domain/conditions.js';
 import { parseResourceKey } from '../../domain/keys.js';
 import type { ClusterIssuer, Condition, Issuer, Secret } from '../../domain/types.js';
-import { exportPrivateKeyPem, generatePrivateKey } from '../../crypto/index.js';
+import {
+  exportPrivateKeyPem,
+  generatePrivateKey,
+  importPrivateKeyPem,
+  keyMatchesCertificate,
+  parseCertificate,
+  type CertificateInfo,
+  type PrivateKey,
+} from '../../crypto/index.js';
 import {
   errorMessage,
   exponentialBackoff,
@@ -150,13 +158,32 @@ export function createIssuersController(
     const namespace = issuerSecretNamespace(ctx, issuer);
     const secretName = issuer.spec.ca!.secretName;
     const secret = await ctx.resources.get('Secret', namespace, secretName);
-    if (secret?.data?.['tls.crt'] === undefined || secret.data['tls.key'] === undefined) {
+    const notReady = async (reason: string, detail: string): Promise<number> => {
       await setReady(issuer, {
         status: 'False',
-        reason: 'ErrGetKeyPair',
-        message: `Error getting keypair for CA issuer: Secret ${namespace}/${secretName} not found or incomplete`,
+        reason,
+        message: `Error getting keypair for CA issuer: ${detail}`,
       });
+      // The Secret may be written later (by a Certificate, for a CA chain): look again.
       return ctx.options.retryMaxMs;
+    };
+    if (secret === undefined) {
+      return notReady('ErrGetKeyPair', `secret ${namespace}/${secretName} not found`);
+    }
+    let certificate: CertificateInfo;
+    let key: PrivateKey;
+    try {
+      certificate = parseCertificate(secret.data?.['tls.crt'] ?? '');
+      key = await importPrivateKeyPem(secret.data?.['tls.key'] ?? '');
+    } catch (err) {
+      return notReady(
+        'ErrGetKeyPair',
+        `secret ${namespace}/${secretName} does not hold a certificate and private key: ${errorMessage(err)}`,
+      );
+    }
+    if (!certificate.isCA) return notReady('ErrInvalidKeyPair', 'certificate is not a CA');
+    if (!(await keyMatchesCertificate(key, certificate.der))) {
+      return notReady('ErrInvalidKeyPair', 'the private key does not match the certificate');
     }
     await setReady(issuer, {
       status: 'True',

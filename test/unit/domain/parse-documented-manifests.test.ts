@@ -139,8 +139,7 @@ spec:
 `;
 
 // The documentation's Certificate "with an exhaustive list of all options", without the
-// fields certflow rejects: otherNames (see the bad-input table), keystores and
-// additionalOutputFormats (see the rejected fields below).
+// fields certflow rejects: otherNames (see the bad-input table).
 const certificateWithEveryField = `
 apiVersion: cert-manager.io/v1
 kind: Certificate
@@ -161,6 +160,13 @@ spec:
     encoding: PKCS1
     size: 2048
     rotationPolicy: Always
+  keystores:
+    pkcs12:
+      create: true
+      passwordSecretRef:
+        name: example-com-tls-keystore
+        key: password
+      profile: Modern2023
   duration: 2160h # 90d
   renewBefore: 360h # 15d
   isCA: false
@@ -180,6 +186,9 @@ spec:
     - john.doe@cert-manager.io
   ipAddresses:
     - 192.168.0.5
+  additionalOutputFormats:
+  - type: CombinedPEM
+  - type: DER
   revisionHistoryLimit: 3
   issuerRef:
     name: ca-issuer
@@ -213,21 +222,13 @@ type Json = Record<string, any>;
 // rejected by its path rather than accepted and ignored.
 const rejectedFields: [field: string, text: string, add: (manifest: Json) => void][] = [
   [
-    'spec.keystores',
+    'spec.keystores.jks',
     certificateWithEveryField,
     (m) =>
-      (m.spec.keystores = {
-        pkcs12: {
-          create: true,
-          passwordSecretRef: { name: 'example-com-tls-keystore', key: 'password' },
-          profile: 'Modern2023',
-        },
+      (m.spec.keystores.jks = {
+        create: true,
+        passwordSecretRef: { name: 'example-com-tls-keystore', key: 'password' },
       }),
-  ],
-  [
-    'spec.additionalOutputFormats',
-    certificateWithEveryField,
-    (m) => (m.spec.additionalOutputFormats = [{ type: 'CombinedPEM' }, { type: 'DER' }]),
   ],
   [
     'spec.encodeUsagesInRequest',
@@ -244,6 +245,11 @@ const rejectedFields: [field: string, text: string, add: (manifest: Json) => voi
     acmeIssuerHttp01AndWebhook,
     (m) => (m.spec.acme.enableDurationFeature = true),
   ],
+];
+
+// Fields certflow implements that the documented manifests above leave out: each is added with
+// the value the documentation shows and must be kept as it is.
+const acceptedFields: [field: string, text: string, add: (manifest: Json) => void][] = [
   [
     'spec.ca.crlDistributionPoints',
     caIssuer,
@@ -294,6 +300,12 @@ describe('cert-manager documented manifests parse unchanged apart from defaults'
     expect(CertflowError.is(caught)).toBe(true);
     const err = caught as CertflowError & { field: string };
     expect({ code: err.code, field: err.field }).toEqual({ code: 'ERR_UNSUPPORTED_FIELD', field });
+  });
+
+  it.each(acceptedFields)('accepts the documented %s', (_field, text, add) => {
+    const manifest = parse(text) as Json;
+    add(manifest);
+    expect(parseManifests(manifest)).toEqual([withDefaultNamespace(manifest)]);
   });
 
   it('a CA Issuer and a SelfSigned ClusterIssuer in one stream', () => {

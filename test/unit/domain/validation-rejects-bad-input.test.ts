@@ -366,14 +366,20 @@ const cases: Case[] = [
   [
     'additionalOutputFormats unknown type',
     certSpec({ additionalOutputFormats: [{ type: 'PKCS12' }] }),
-    U,
-    'spec.additionalOutputFormats',
+    V,
+    'spec.additionalOutputFormats[0].type',
   ],
   [
     'additionalOutputFormats twice',
     certSpec({ additionalOutputFormats: [{ type: 'DER' }, { type: 'DER' }] }),
+    V,
+    'spec.additionalOutputFormats[1].type',
+  ],
+  [
+    'additionalOutputFormats unknown field',
+    certSpec({ additionalOutputFormats: [{ type: 'DER', name: 'key.der' }] }),
     U,
-    'spec.additionalOutputFormats',
+    'spec.additionalOutputFormats[0].name',
   ],
   [
     'secretTemplate cert-manager.io annotation',
@@ -384,8 +390,24 @@ const cases: Case[] = [
   [
     'pkcs12 without passwordSecretRef',
     certSpec({ keystores: { pkcs12: { create: true } } }),
-    U,
-    'spec.keystores',
+    V,
+    'spec.keystores.pkcs12.passwordSecretRef',
+  ],
+  [
+    'pkcs12 passwordSecretRef without key',
+    certSpec({ keystores: { pkcs12: { create: true, passwordSecretRef: { name: 'p' } } } }),
+    V,
+    'spec.keystores.pkcs12.passwordSecretRef.key',
+  ],
+  [
+    'pkcs12 unknown profile',
+    certSpec({
+      keystores: {
+        pkcs12: { create: true, passwordSecretRef: { name: 'p', key: 'k' }, profile: 'Modern2026' },
+      },
+    }),
+    V,
+    'spec.keystores.pkcs12.profile',
   ],
   ['typo in a spec field', certSpec({ dnsName: ['example.com'] }), U, 'spec.dnsName'],
   ['literalSubject', certSpec({ literalSubject: 'CN=example.com' }), U, 'spec.literalSubject'],
@@ -400,7 +422,7 @@ const cases: Case[] = [
     'keystores.jks',
     certSpec({ keystores: { jks: { create: true, passwordSecretRef: { name: 'p', key: 'k' } } } }),
     U,
-    'spec.keystores',
+    'spec.keystores.jks',
   ],
   [
     'keystores.pkcs12.password',
@@ -410,7 +432,7 @@ const cases: Case[] = [
       },
     }),
     U,
-    'spec.keystores',
+    'spec.keystores.pkcs12.password',
   ],
   [
     'encodeUsagesInRequest false',
@@ -450,29 +472,26 @@ const cases: Case[] = [
   [
     'ca ocspServers not a URL',
     issuer((r) => (r.spec = { ca: { secretName: 'ca', ocspServers: ['ocsp'] } })),
-    U,
-    'spec.ca.ocspServers',
+    V,
+    'spec.ca.ocspServers[0]',
   ],
   [
     'ca crlDistributionPoints not a list',
     issuer((r) => (r.spec = { ca: { secretName: 'ca', crlDistributionPoints: 'crl' } })),
-    U,
+    V,
     'spec.ca.crlDistributionPoints',
   ],
   [
-    'ca issuingCertificateURLs over http',
-    issuer(
-      (r) =>
-        (r.spec = { ca: { secretName: 'ca', issuingCertificateURLs: ['http://ca.example/ca'] } }),
-    ),
-    U,
-    'spec.ca.issuingCertificateURLs',
+    'ca issuingCertificateURLs relative',
+    issuer((r) => (r.spec = { ca: { secretName: 'ca', issuingCertificateURLs: ['ca.crt'] } })),
+    V,
+    'spec.ca.issuingCertificateURLs[0]',
   ],
   [
-    'selfSigned crlDistributionPoints',
-    issuer((r) => (r.spec = { selfSigned: { crlDistributionPoints: ['http://crl.example/a'] } })),
-    U,
-    'spec.selfSigned.crlDistributionPoints',
+    'selfSigned crlDistributionPoints with a space',
+    issuer((r) => (r.spec = { selfSigned: { crlDistributionPoints: ['http://crl.example/a b'] } })),
+    V,
+    'spec.selfSigned.crlDistributionPoints[0]',
   ],
   [
     'acme enableDurationFeature',
@@ -647,6 +666,12 @@ const cases: Case[] = [
   [
     'cnameStrategy unknown',
     solver({ dns01: { cnameStrategy: 'Always', webhook: { groupName: 'g', solverName: 's' } } }),
+    V,
+    'spec.acme.solvers[0].dns01.cnameStrategy',
+  ],
+  [
+    'cnameStrategy Follow',
+    solver({ dns01: { cnameStrategy: 'Follow', webhook: { groupName: 'g', solverName: 's' } } }),
     U,
     'spec.acme.solvers[0].dns01.cnameStrategy',
   ],
