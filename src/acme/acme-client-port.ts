@@ -33,6 +33,7 @@ import { chainTopIssuedBy, pemCertificates } from './chain.js';
 import { acmeProblemTypes, classifyAcmeError } from './classify.js';
 import {
   createTransport,
+  RetryAfterHolds,
   type TransportRequestOptions,
   type TransportResponse,
 } from './transport.js';
@@ -71,7 +72,9 @@ const BAD_NONCE_RETRIES = 2;
  * @remarks
  * Each `client()` call validates its options (throwing `ValidationError`) and makes an
  * independent client: its own TLS trust, agent, nonce pool and account state. Clients are cheap
- * and hold no timers; idle keep-alive sockets do not keep the process alive.
+ * and hold no timers; idle keep-alive sockets do not keep the process alive. What the clients of
+ * one port share is the server's `Retry-After`: a URL it asked to be left alone until some time
+ * is not requested before then by any of them.
  *
  * @example
  * ```ts
@@ -84,9 +87,10 @@ const BAD_NONCE_RETRIES = 2;
 export function createAcmeClientPort(options: AcmeClientPortOptions = {}): AcmePort {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
+  const holds = new RetryAfterHolds();
   return {
     client: (accountOptions) =>
-      new AcmeClientAdapter(resolveAccountOptions(accountOptions), clock, logger),
+      new AcmeClientAdapter(resolveAccountOptions(accountOptions), clock, logger, holds),
   };
 }
 
@@ -131,7 +135,12 @@ class AcmeClientAdapter implements AcmeClient {
   /** The lookup in flight, shared so concurrent first steps ask the server once. */
   #accountLookup: Promise<string> | undefined;
 
-  constructor(options: ResolvedAccountOptions, clock: Clock, logger: Logger) {
+  constructor(
+    options: ResolvedAccountOptions,
+    clock: Clock,
+    logger: Logger,
+    holds: RetryAfterHolds,
+  ) {
     this.#options = options;
     this.#logger = logger;
     this.#accountUrl = options.accountUrl;
@@ -150,6 +159,7 @@ class AcmeClientAdapter implements AcmeClient {
       userAgent: options.userAgent,
       clock,
       logger,
+      holds,
     });
     const http = httpLayerOf(client);
     const fetchNonce = http.getNonce.bind(http);
@@ -402,8 +412,11 @@ class AcmeClientAdapter implements AcmeClient {
     if (error.transient || status < 400 || status > 499) throw error;
     try {
       return await refetch();
-    } catch {
-      throw error;
+    } catch (refetchError) {
+      // A look-up that failed transiently tells nothing about the object: the whole step is to be
+      // retried, not failed for good on the refusal, which may only mean the work was done.
+      const lookup = classifyAcmeError(refetchError);
+      throw lookup.transient ? lookup : error;
     }
   }
 }

@@ -10,6 +10,11 @@
  * `request()` of the client's own `HttpClient` with this transport; the shared axios instance is
  * never used nor touched.
  *
+ * `Retry-After` on an error answer (429, 503) holds back every later request to that URL until
+ * the time given: such a request is refused locally with a transient error that carries the time
+ * left, so no caller (several controllers and clients share a URL such as `newNonce`) can reach
+ * the server early. The server's wish is honoured at the wire, not left to each caller's backoff.
+ *
  * @packageDocumentation
  */
 
@@ -45,6 +50,42 @@ export interface TransportOptions {
   userAgent: string;
   clock: Clock;
   logger: Logger;
+  /**
+   * The `Retry-After` holds, shared by the transports of one port.
+   *
+   * @defaultValue holds of this transport's own
+   */
+  holds?: RetryAfterHolds;
+}
+
+/**
+ * The URLs an ACME server asked not to be requested again before a time (`Retry-After` on an
+ * error answer), shared by every client of one port: the wait is the server's, whichever account
+ * asks.
+ */
+export class RetryAfterHolds {
+  /** URL → the time (clock ms) before which no request may be sent to it. */
+  readonly #until = new Map<string, number>();
+
+  /** The milliseconds `url` is still held at `now`, or 0. */
+  remaining(url: string, now: number): number {
+    const until = this.#until.get(url);
+    if (until === undefined) return 0;
+    if (until > now) return until - now;
+    this.#until.delete(url);
+    return 0;
+  }
+
+  /** Holds `url` until `until` (a later hold wins). */
+  hold(url: string, until: number, now: number): void {
+    if (this.#until.size >= MAX_HELD_URLS) {
+      for (const [held, at] of this.#until) if (at <= now) this.#until.delete(held);
+    }
+    // A full map of live holds keeps the ones it has: forgetting a hold only risks a refusal.
+    if (this.#until.size < MAX_HELD_URLS || this.#until.has(url)) {
+      this.#until.set(url, Math.max(until, this.#until.get(url) ?? 0));
+    }
+  }
 }
 
 /** A per-client HTTP transport. */
@@ -66,6 +107,8 @@ export interface Transport {
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Nonces kept for reuse; older ones are likelier to have expired on the server. */
 const MAX_POOLED_NONCES = 8;
+/** URLs held back by `Retry-After` at once; past this, the ones whose time has come are dropped. */
+const MAX_HELD_URLS = 256;
 
 /**
  * Creates the transport of one client.
@@ -79,6 +122,7 @@ const MAX_POOLED_NONCES = 8;
  */
 export function createTransport(options: TransportOptions): Transport {
   const nonces: string[] = [];
+  const holds = options.holds ?? new RetryAfterHolds();
   let httpsAgent: https.Agent | undefined;
   let httpAgent: http.Agent | undefined;
 
@@ -122,6 +166,15 @@ export function createTransport(options: TransportOptions): Transport {
       headers['content-length'] = body.length;
     }
     const started = options.clock.now();
+    const held = holds.remaining(url, started);
+    if (held > 0) {
+      return Promise.reject(
+        new AcmeError(
+          `not sending ${verb} ${url}: the ACME server asked to wait ${held} ms more (Retry-After)`,
+          { transient: true, retryAfterMs: held },
+        ),
+      );
+    }
 
     return new Promise<TransportResponse>((resolve, reject) => {
       let settled = false;
@@ -184,7 +237,12 @@ export function createTransport(options: TransportOptions): Transport {
                 const nonce = response.headers['replay-nonce'];
                 if (verb === 'POST' && nonce !== undefined) keepNonce(nonce);
                 if (response.status < 200 || response.status > 299) {
-                  reject(acmeErrorFromResponse(response, { ...context, now: options.clock.now() }));
+                  const now = options.clock.now();
+                  const error = acmeErrorFromResponse(response, { ...context, now });
+                  if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
+                    holds.hold(url, now + error.retryAfterMs, now);
+                  }
+                  reject(error);
                 } else {
                   resolve(response);
                 }

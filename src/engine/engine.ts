@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { createAcmeClientPort, type AcmeClient, type AcmePort } from '../acme/index.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock, type Timer } from '../clock.js';
 import {
   errorMessage,
   exponentialBackoff,
@@ -21,6 +21,8 @@ import {
   createIssuersController,
 } from '../controllers/issuers/issuers-controller.js';
 import { createOrdersController } from '../controllers/orders/orders-controller.js';
+import { createCaSigner } from '../controllers/signers/ca-signer.js';
+import { createSelfSignedSigner } from '../controllers/signers/self-signed-signer.js';
 import { getCondition } from '../domain/conditions.js';
 import { isNamespaced, parseResourceKey, resourceKey } from '../domain/keys.js';
 import { parseManifests } from '../domain/parse.js';
@@ -84,12 +86,26 @@ export interface EngineOptions {
    */
   clusterResourceNamespace?: string;
   /**
+   * Gives each Certificate's Secret an owner reference to the Certificate, so that deleting the
+   * Certificate deletes its Secret too (cert-manager's `--enable-certificate-owner-ref`). Without
+   * it the Secret outlives its Certificate, and an owner reference certflow set earlier is removed.
+   * @defaultValue false
+   */
+  enableCertificateOwnerRef?: boolean;
+  /**
    * The ACME protocol port. Tests swap it; the default speaks ACME through acme-client.
    * @internal
    */
   acmePort?: AcmePort;
   /** Retry delays for transient failures outside the challenge machine. */
   retry?: { baseMs?: number; maxMs?: number };
+  /**
+   * Deadline of one HTTP request to an ACME server, connection included, in milliseconds. A
+   * request past it fails as a transient error and its step is retried.
+   *
+   * @defaultValue 30_000
+   */
+  acmeRequestTimeoutMs?: number;
 }
 
 /** Options of {@link Engine.waitFor}. */
@@ -183,6 +199,10 @@ class CertflowEngine implements Engine {
   private started = false;
   private schedulerPending = false;
   private schedulerRunning: Promise<void> | undefined;
+  /** Consecutive scheduler failures, and the timer that runs it again after one. */
+  private schedulerFailures = 0;
+  private schedulerRetry: Timer | undefined;
+  private readonly acmeRequestTimeoutMs: number | undefined;
 
   constructor(options: EngineOptions) {
     this.store = options.store ?? createFileStore({ directory: '.certflow' });
@@ -199,6 +219,7 @@ class CertflowEngine implements Engine {
       },
       retryBaseMs: options.retry?.baseMs ?? 500,
       retryMaxMs: options.retry?.maxMs ?? 60_000,
+      enableCertificateOwnerRef: options.enableCertificateOwnerRef ?? false,
     };
     if (
       !Number.isInteger(this.options.maxConcurrentChallenges) ||
@@ -206,9 +227,18 @@ class CertflowEngine implements Engine {
     ) {
       throw new ValidationError('maxConcurrentChallenges', 'must be a positive integer');
     }
+    const timeout = options.acmeRequestTimeoutMs;
+    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 600_000)) {
+      throw new ValidationError('acmeRequestTimeoutMs', 'must be an integer between 1 and 600000');
+    }
+    this.acmeRequestTimeoutMs = timeout;
     const acmePort = options.acmePort ?? createAcmeClientPort();
     const solvers = { ...options.solvers };
-    const signers: Partial<Record<'CA' | 'SelfSigned', Signer>> = {};
+    const signerContext = { resources: this.resources, clock: this.clock, options: this.options };
+    const signers: Partial<Record<'CA' | 'SelfSigned', Signer>> = {
+      CA: createCaSigner(signerContext),
+      SelfSigned: createSelfSignedSigner(signerContext),
+    };
     this.ctx = {
       resources: this.resources,
       clock: this.clock,
@@ -375,10 +405,36 @@ class CertflowEngine implements Engine {
         this.schedulerPending = false;
         await this.schedule();
       };
-      this.schedulerRunning = run().catch((err: unknown) => {
-        this.logger.error('scheduler failed', { error: errorMessage(err) });
-      });
+      this.schedulerRunning = run().then(
+        () => {
+          this.schedulerFailures = 0;
+        },
+        (err: unknown) => this.schedulerFailed(err),
+      );
     });
+  }
+
+  /**
+   * A failed round (the Store threw) is logged, evented and run again after a backoff: Queued
+   * challenges would otherwise wait for an unrelated change to kick the scheduler.
+   */
+  private schedulerFailed(err: unknown): void {
+    this.schedulerFailures += 1;
+    this.logger.error('scheduler failed, retrying', { error: errorMessage(err) });
+    this.emitSafely('error', {
+      error: err instanceof Error ? err : new Error(String(err)),
+      controller: 'scheduler',
+      key: '',
+    });
+    if (!this.started) return;
+    this.schedulerRetry?.cancel();
+    this.schedulerRetry = this.clock.setTimer(
+      () => {
+        this.schedulerRetry = undefined;
+        this.kickScheduler();
+      },
+      exponentialBackoff(this.schedulerFailures, this.options.retryBaseMs, this.options.retryMaxMs),
+    );
   }
 
   /** Moves Queued challenges to Scheduled, oldest first, within the concurrency limits. */
@@ -477,6 +533,9 @@ class CertflowEngine implements Engine {
         ...(acme.skipTLSVerify === true ? { skipTLSVerify: true } : {}),
         ...(acme.email === undefined ? {} : { email: acme.email }),
         ...(eab === undefined ? {} : { externalAccountBinding: eab }),
+        ...(this.acmeRequestTimeoutMs === undefined
+          ? {}
+          : { requestTimeoutMs: this.acmeRequestTimeoutMs }),
       });
       this.acmeClients.set(cacheKey, client);
     }
@@ -494,15 +553,27 @@ class CertflowEngine implements Engine {
       this.unwatch = this.store.watch('resources/', (change) => this.route(change));
     } else {
       this.resources.onWrite = (key) => {
-        void this.store
-          .get(key)
-          .then((record) =>
+        this.store.get(key).then(
+          (record) =>
             this.route(
               record === undefined
                 ? { key, type: 'delete' }
                 : { key, type: 'put', value: record.value },
             ),
-          );
+          (err: unknown) => {
+            // The object's own controller still hears of it and reads it again when it runs.
+            this.logger.warn('could not read a changed resource', {
+              key,
+              error: errorMessage(err),
+            });
+            this.emitSafely('error', {
+              error: err instanceof Error ? err : new Error(String(err)),
+              controller: 'engine',
+              key,
+            });
+            this.route({ key, type: 'put' });
+          },
+        );
       };
     }
     for (const { queue } of this.queues.values()) queue.start();
@@ -517,12 +588,39 @@ class CertflowEngine implements Engine {
       }
     }
     this.kickScheduler();
+    this.resumeDeletions();
+  }
+
+  /**
+   * Finishes deletions a stopped or killed process left half done: whatever is still marked with
+   * a deletionTimestamp is deleted with its dependents (challenges finish their own).
+   */
+  private resumeDeletions(): void {
+    const run = async (): Promise<void> => {
+      for (const kind of ['Certificate', 'CertificateRequest', 'Order', 'Secret'] as const) {
+        for (const resource of await this.resources.list(kind)) {
+          if (resource.metadata.deletionTimestamp === undefined) continue;
+          if (!this.started) return;
+          await this.deleteCascade(resource);
+        }
+      }
+    };
+    run().catch((err: unknown) => {
+      this.logger.warn('could not finish an interrupted deletion', { error: errorMessage(err) });
+      this.emitSafely('error', {
+        error: err instanceof Error ? err : new Error(String(err)),
+        controller: 'garbage-collector',
+        key: 'resources/',
+      });
+    });
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
     this.abort.abort(new EngineError('the engine is stopping'));
+    this.schedulerRetry?.cancel();
+    this.schedulerRetry = undefined;
     this.unwatch?.();
     this.unwatch = undefined;
     this.resources.onWrite = undefined;
@@ -624,6 +722,7 @@ class CertflowEngine implements Engine {
     const timeoutMs = options.timeoutMs ?? 60_000;
     return new Promise<ResourceOf<K>>((resolve, reject) => {
       let last: ResourceOf<K> | undefined;
+      let lastError: unknown;
       let done = false;
       const finish = (err: Error | undefined, value?: ResourceOf<K>): void => {
         if (done) return;
@@ -639,8 +738,15 @@ class CertflowEngine implements Engine {
         const conditions = conditionsOf(resource);
         if (getCondition(conditions, conditionType)?.status === wanted) finish(undefined, resource);
       };
+      // A Store that fails a read now may answer the next one: keep waiting until the deadline.
+      const checkSoon = (): void => {
+        check().then(
+          () => (lastError = undefined),
+          (err: unknown) => (lastError = err),
+        );
+      };
       const onChange = (changed: string): void => {
-        if (changed === key) void check().catch((err: unknown) => finish(err as Error));
+        if (changed === key) checkSoon();
       };
       const timer = this.clock.setTimer(() => {
         const conditions = conditionsOf(last);
@@ -650,12 +756,13 @@ class CertflowEngine implements Engine {
             `timed out after ${timeoutMs} ms waiting for ${kind} ${namespace === undefined ? '' : `${namespace}/`}${name} to have ${conditionType}=${wanted}` +
               (current === undefined
                 ? ''
-                : ` (now ${current.status}: ${current.reason ?? ''}: ${current.message ?? ''})`),
+                : ` (now ${current.status}: ${current.reason ?? ''}: ${current.message ?? ''})`) +
+              (lastError === undefined ? '' : `; last read failed: ${errorMessage(lastError)}`),
           ),
         );
       }, timeoutMs);
       this.changeListeners.add(onChange);
-      void check().catch((err: unknown) => finish(err as Error));
+      checkSoon();
     });
   }
 }

@@ -1,5 +1,5 @@
 import { getCondition } from '../../domain/conditions.js';
-import { parseResourceKey } from '../../domain/keys.js';
+import { parseResourceKey, resourceKey } from '../../domain/keys.js';
 import type { Challenge } from '../../domain/types.js';
 import { AcmeError, CertflowError, SolverError } from '../../errors.js';
 import { freezeSnapshot } from '../../events.js';
@@ -71,6 +71,22 @@ export function createChallengesController(
     return written;
   }
 
+  /** A step that failed and will be retried: logged and evented, never silent. */
+  function reportRetry(challenge: Challenge, effect: ChallengeEffect, err: unknown): void {
+    const key = resourceKey('Challenge', challenge.metadata.namespace, challenge.metadata.name);
+    ctx.logger.warn('challenge step failed, retrying', {
+      challenge: key,
+      step: effect.type,
+      error: errorMessage(err),
+    });
+    if (ctx.signal.aborted) return;
+    ctx.emit('error', {
+      error: err instanceof Error ? err : new Error(String(err)),
+      controller: 'challenges',
+      key,
+    });
+  }
+
   async function runEffect(
     challenge: Challenge,
     effect: ChallengeEffect,
@@ -87,6 +103,7 @@ export function createChallengesController(
         });
         return { type: 'cleanedUp' };
       } catch (err) {
+        reportRetry(challenge, effect, err);
         return { type: 'cleanUpFailed', reason: errorMessage(err) };
       }
     }
@@ -120,6 +137,7 @@ export function createChallengesController(
         return { type: 'failed', reason: err.message };
       // A challenge the solver rejects as malformed will not get better by retrying.
       if (CertflowError.is(err, 'ERR_VALIDATION')) return { type: 'failed', reason: err.message };
+      reportRetry(challenge, effect, err);
       return {
         type: 'transientError',
         reason: errorMessage(err),
@@ -176,6 +194,7 @@ export function createChallengesController(
       return undefined;
     }
     index.set(key, challenge);
+    if (challenge.metadata.deletionTimestamp !== undefined) return finishDeletion(challenge);
     const phase = challenge.status?.phase ?? 'Queued';
     if (phase === 'Queued') {
       ctx.kickScheduler();
@@ -206,11 +225,62 @@ export function createChallengesController(
     try {
       await apply(challenge, event);
     } catch (err) {
+      if (!CertflowError.is(err, 'ERR_CONFLICT')) throw err;
       // Written by someone else meanwhile: reconcile again from what is stored.
-      if (CertflowError.is(err, 'ERR_CONFLICT')) return 0;
-      throw err;
+      if (effect.type === 'present') await cleanUpIfDeleted(key, challenge);
+      return 0;
     }
     return 0;
+  }
+
+  /**
+   * A deletion the garbage collector began, which a killed process may not have finished: what
+   * the solver may have published is cleaned up and the challenge removed, as a finalizer would.
+   * Running alongside the collector is harmless: clean-up is idempotent, removal a
+   * compare-and-set.
+   */
+  async function finishDeletion(challenge: Challenge): Promise<number | undefined> {
+    const phase = challenge.status?.phase ?? 'Queued';
+    const mayBePresented =
+      challenge.status?.cleanedUp !== true && phase !== 'Queued' && phase !== 'Scheduled';
+    const picked = solverFor(ctx.solvers, challenge);
+    if (mayBePresented && 'solver' in picked) {
+      try {
+        await picked.solver.cleanUp(challenge, {
+          signal: ctx.signal,
+          config: picked.config,
+          logger: ctx.logger,
+        });
+      } catch (err) {
+        throw new SolverError(
+          `clean-up of deleted challenge ${challenge.metadata.name} failed: ${errorMessage(err)}`,
+          { cause: err },
+        );
+      }
+    }
+    try {
+      await resources.remove(challenge);
+    } catch (err) {
+      if (!CertflowError.is(err, 'ERR_CONFLICT')) throw err;
+      return 0;
+    }
+    return undefined;
+  }
+
+  /**
+   * A challenge deleted while its solver was publishing: the collector's clean-up may have run
+   * before the publication landed, and nothing else will ever clean it up.
+   */
+  async function cleanUpIfDeleted(key: string, challenge: Challenge): Promise<void> {
+    const current = await resources.getByKey<Challenge>(key);
+    if (current !== undefined && current.metadata.deletionTimestamp === undefined) return;
+    const event = await runEffect(challenge, { type: 'cleanUp' }, ctx.signal);
+    if (event.type === 'cleanUpFailed') {
+      ctx.logger.error('could not clean up a challenge deleted while it was presented', {
+        challenge: key,
+        error: event.reason,
+      });
+    }
   }
 
   return { name: 'challenges', kind: 'Challenge', concurrency: 16, reconcile };

@@ -145,6 +145,8 @@ export function createOrdersController(ctx: ControllerContext): Controller {
         ...(order.spec.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
         ...(order.spec.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
       ];
+      // The one call whose result cannot be stored before it is made: a process killed before
+      // the URL below is written orders once more, and the lost order expires on the server.
       const created = await client.createOrder(identifiers);
       await writeStatus(order, {
         ...status,
@@ -210,14 +212,16 @@ export function createOrdersController(ctx: ControllerContext): Controller {
         await writeStatus(order, { ...status, state: 'pending' });
         return ctx.options.challengePolicy.pollIntervalMs;
       case 'ready': {
-        await writeStatus(order, { ...status, state: 'ready' });
+        // Stored before the finalize: a process killed after it finalizes again, which the port
+        // answers with the order's state, so the step is safe to repeat.
+        const ready = await writeStatus(order, { ...status, state: 'ready' });
         const csrDer = pemDecode(Buffer.from(order.spec.request, 'base64').toString('utf8'));
         const finalized = await client.finalizeOrder(
           status.finalizeURL ?? acmeOrder.finalizeUrl,
           status.url,
           csrDer,
         );
-        await writeStatus(order, { ...status, state: finalized.status });
+        await writeStatus(ready, { ...status, state: finalized.status });
         return 0;
       }
       case 'processing':
@@ -299,6 +303,13 @@ export function createOrdersController(ctx: ControllerContext): Controller {
         return undefined;
       }
       ctx.logger.warn('order step failed, retrying', { order: key, error: errorMessage(err) });
+      if (!ctx.signal.aborted) {
+        ctx.emit('error', {
+          error: err instanceof Error ? err : new Error(String(err)),
+          controller: 'orders',
+          key,
+        });
+      }
       const retryAfter = err instanceof AcmeError ? (err.retryAfterMs ?? 0) : 0;
       return Math.max(
         retryAfter,

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { expectNothingTerminal, runFaultSuite, summary } from '../../helpers/fault-suite.js';
+
+describe('20% of ACME requests answered 503, before or after Pebble did the work', () => {
+  it('issues all 20 certificates and ends nothing terminal', async () => {
+    const run = await runFaultSuite({ fault: 'http503' });
+    console.log(summary(run));
+    expect(run.stats.injected['http503:before']).toBeGreaterThan(5);
+    expect(run.stats.injected['http503:after']).toBeGreaterThan(5);
+    expectNothingTerminal(run);
+  }, 120_000);
+});
