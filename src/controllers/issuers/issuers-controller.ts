@@ -41,6 +41,9 @@ export function createIssuersController(
   kind: 'Issuer' | 'ClusterIssuer',
 ): Controller {
   const failures = new Map<string, number>();
+  /** When a failed registration may be tried again, and for which generation of the issuer. */
+  const notBefore = new Map<string, number>();
+  const notBeforeGeneration = new Map<string, number | undefined>();
 
   async function setReady(
     issuer: AnyIssuer,
@@ -99,6 +102,8 @@ export function createIssuersController(
 
   async function reconcileAcme(issuer: AnyIssuer, key: string): Promise<number | undefined> {
     const acme = issuer.spec.acme!;
+    const wait = (notBefore.get(key) ?? 0) - ctx.clock.now();
+    if (wait > 0 && notBeforeGeneration.get(key) === issuer.metadata.generation) return wait;
     const pem = await accountKeyPem(issuer);
     const hash = accountKeyHash(pem);
     const status = issuer.status?.acme;
@@ -122,6 +127,7 @@ export function createIssuersController(
       });
       const { accountUrl } = await client.registerAccount();
       failures.delete(key);
+      notBefore.delete(key);
       await setReady(
         issuer,
         {
@@ -149,8 +155,19 @@ export function createIssuersController(
         issuer: key,
         error: errorMessage(err),
       });
+      ctx.emit('error', {
+        error: err instanceof Error ? err : new Error(String(err)),
+        controller: kind === 'Issuer' ? 'issuers' : 'clusterissuers',
+        key,
+      });
       const { retryBaseMs, retryMaxMs } = ctx.options;
-      return exponentialBackoff(n, retryBaseMs, transient ? retryMaxMs : retryMaxMs * 10);
+      const backoff = exponentialBackoff(n, retryBaseMs, transient ? retryMaxMs : retryMaxMs * 10);
+      // The server's Retry-After is a floor, as everywhere else.
+      const delay = Math.max(backoff, err instanceof AcmeError ? (err.retryAfterMs ?? 0) : 0);
+      // The status write above queues this issuer again at once; the next attempt must still wait.
+      notBefore.set(key, ctx.clock.now() + delay);
+      notBeforeGeneration.set(key, issuer.metadata.generation);
+      return delay;
     }
   }
 
