@@ -37,10 +37,11 @@ export interface FaultProxyOptions {
   /** How long a slow response is held back, in milliseconds. @defaultValue 1_500 */
   slowMs?: number;
   /**
-   * A request to a URL that arrives this long after a 429 for it was sent, yet before its
-   * `Retry-After`, is a violation; earlier ones were already on their way when the 429 left.
+   * A request to a URL that the client started this long after a 429 for it was sent (judged by
+   * when its connection was opened or last freed), yet that arrives before its `Retry-After`, is a
+   * violation; one started earlier was already on its way when the 429 left.
    *
-   * @defaultValue 100
+   * @defaultValue 20
    */
   graceMs?: number;
 }
@@ -140,7 +141,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const random = seededRandom(options.seed ?? 1);
   const retryAfterMs = (options.retryAfterSeconds ?? 1) * 1000;
   const slowMs = options.slowMs ?? 1_500;
-  const graceMs = options.graceMs ?? 100;
+  const graceMs = options.graceMs ?? 20;
   const upstream = new URL(options.upstreamOrigin);
   const agent = new https.Agent({ keepAlive: true, ca: options.upstreamCaPem });
   const stats: FaultProxyStats = {
@@ -244,6 +245,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     res.end(body);
   };
 
+  /** Per client port: when the client could last have started a request on that connection. */
+  const socketFreeAt = new Map<number, number>();
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -251,11 +255,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     stats.requests += 1;
     const url = req.url ?? '/';
     const arrived = Date.now();
+    const port = req.socket.remotePort ?? 0;
+    // HTTP/1.1 without pipelining: the client started this request no earlier than the end of the
+    // previous answer on this connection, or than the connection itself. Started before the 429
+    // left, it was on its way already, however late it arrives on a loaded machine.
+    const startedNoEarlierThan = socketFreeAt.get(port) ?? arrived;
     const hold = holds.get(url);
     if (hold !== undefined) {
       const afterMs = arrived - hold.sentAt;
       if (afterMs < hold.waitMs) {
-        if (afterMs > graceMs)
+        if (startedNoEarlierThan - hold.sentAt > graceMs)
           stats.retryAfterViolations.push({ url, afterMs, retryAfterMs: hold.waitMs });
       } else {
         stats.retriesAfterHold += 1;
@@ -341,6 +350,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const server = https.createServer({ key, cert, keepAliveTimeout: 5_000 }, (req, res) => {
+    const port = req.socket.remotePort ?? 0;
+    res.on('finish', () => socketFreeAt.set(port, Date.now()));
     handle(req, res).catch(() => {
       if (!res.headersSent) problem(res, 502, 'serverInternal');
       else req.socket.destroy();
@@ -348,7 +359,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    const port = socket.remotePort ?? 0;
+    socketFreeAt.set(port, Date.now());
+    socket.on('close', () => {
+      sockets.delete(socket);
+      socketFreeAt.delete(port);
+    });
   });
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
