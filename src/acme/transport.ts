@@ -20,7 +20,7 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Clock } from '../clock.js';
 import { AcmeError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -132,9 +132,15 @@ export function createTransport(options: TransportOptions): Transport {
           keepAlive: true,
           rejectUnauthorized: !options.skipTLSVerify,
           // `ca` replaces the default trust store, so the system roots are listed with the bundle.
+          // They are parsed once into a secure context for this client: passed as `ca`, every new
+          // connection would parse all of them again and every request would key its pool on them.
           ...(options.caBundlePem === undefined
             ? {}
-            : { ca: [...rootCertificates, options.caBundlePem] }),
+            : {
+                secureContext: createSecureContext({
+                  ca: [...rootCertificates, options.caBundlePem],
+                }),
+              }),
         }))
       : (httpAgent ??= new http.Agent({ keepAlive: true }));
 
