@@ -36,7 +36,12 @@ import {
   type SecretContent,
   type SecretOptions,
 } from './secret-data.js';
-import { evaluateSecret, keyMatchesSpec, renewalTimeFor } from './secret-evaluation.js';
+import {
+  evaluateSecret,
+  KeyPairCache,
+  keyMatchesSpec,
+  renewalTimeFor,
+} from './secret-evaluation.js';
 
 /** Owner reference from an owned object (request, key Secret, Secret) to its Certificate. */
 export function certificateOwnerReference(certificate: Certificate): OwnerReference {
@@ -60,6 +65,7 @@ function decodeBase64(value: string | undefined): string {
  */
 export function createCertificatesController(ctx: ControllerContext): Controller {
   const { resources } = ctx;
+  const keyPairs = new KeyPairCache();
 
   function conditions(
     certificate: Certificate,
@@ -347,6 +353,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
       secret,
       now,
       await currentRequest(certificate),
+      keyPairs,
     );
     const issuing = getCondition(certificate.status?.conditions, 'Issuing');
 

@@ -65,6 +65,93 @@ export function renewalTimeFor(certificate: Certificate, info: CertificateInfo):
   });
 }
 
+/** A parsed and checked key pair: the expensive part of looking at a Secret. */
+type ParsedKeyPair =
+  | { readonly key: PrivateKey; readonly info: CertificateInfo }
+  | Extract<SecretEvaluation, { needsIssuance: true }>;
+
+/**
+ * Parsed key pairs by Secret, so that the several reconciles of one issuance (and every status
+ * write that wakes a Certificate) do not parse the same certificate and import the same key again.
+ * An entry is used only while the Secret's PEM text is exactly what was parsed; the oldest entries
+ * go first past {@link KeyPairCache.limit}.
+ */
+export class KeyPairCache {
+  private readonly entries = new Map<
+    string,
+    { keyPem: string; crtPem: string; parsed: Promise<ParsedKeyPair> }
+  >();
+
+  constructor(readonly limit = 5_000) {}
+
+  lookup(
+    id: string,
+    keyPem: string,
+    crtPem: string,
+    parse: () => Promise<ParsedKeyPair>,
+  ): Promise<ParsedKeyPair> {
+    const hit = this.entries.get(id);
+    if (hit !== undefined && hit.keyPem === keyPem && hit.crtPem === crtPem) return hit.parsed;
+    this.entries.delete(id);
+    const parsed = parse();
+    this.entries.set(id, { keyPem, crtPem, parsed });
+    if (this.entries.size > this.limit) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    return parsed;
+  }
+}
+
+function secretCacheKey(secret: Secret): string {
+  return `${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
+}
+
+async function parseKeyPair(
+  keyPem: string,
+  crtPem: string,
+  cache: KeyPairCache | undefined,
+  id: string,
+): Promise<ParsedKeyPair> {
+  const parse = async (): Promise<ParsedKeyPair> => {
+    let key: PrivateKey;
+    try {
+      key = await importPrivateKeyPem(keyPem);
+    } catch (err) {
+      return {
+        needsIssuance: true,
+        reason: 'InvalidKeyPair',
+        message: `Issuing certificate as Secret contains invalid private key data: ${errorMessage(err)}`,
+      };
+    }
+    let info: CertificateInfo;
+    try {
+      const leaf = splitPemChain(crtPem)[0];
+      if (leaf === undefined) throw new Error('no certificate PEM block found');
+      info = parseCertificate(leaf);
+    } catch (err) {
+      return {
+        needsIssuance: true,
+        reason: 'InvalidCertificate',
+        message: `Issuing certificate as Secret contains an invalid certificate: ${errorMessage(err)}`,
+        key,
+      };
+    }
+    if (!(await keyMatchesCertificate(key, info.der))) {
+      return {
+        needsIssuance: true,
+        reason: 'InvalidKeyPair',
+        message:
+          'Issuing certificate as Secret contains a private key that does not match the certificate',
+        info,
+        key,
+      };
+    }
+    return { key, info };
+  };
+  return cache === undefined ? parse() : cache.lookup(id, keyPem, crtPem, parse);
+}
+
 /**
  * Decides whether a Certificate needs (re)issuance, as cert-manager's trigger policy chain does,
  * first violation wins: no Secret (`DoesNotExist`), no key or certificate (`MissingData`), a key
@@ -84,6 +171,7 @@ export async function evaluateSecret(
   secret: Secret | undefined,
   now: number,
   currentRequest?: CertificateRequest,
+  cache?: KeyPairCache,
 ): Promise<SecretEvaluation> {
   if (secret === undefined) {
     return {
@@ -101,39 +189,9 @@ export async function evaluateSecret(
       message: `Issuing certificate as Secret does not contain ${keyPem === '' ? 'a private key' : 'a certificate'}`,
     };
   }
-  let key: PrivateKey;
-  try {
-    key = await importPrivateKeyPem(keyPem);
-  } catch (err) {
-    return {
-      needsIssuance: true,
-      reason: 'InvalidKeyPair',
-      message: `Issuing certificate as Secret contains invalid private key data: ${errorMessage(err)}`,
-    };
-  }
-  let info: CertificateInfo;
-  try {
-    const leaf = splitPemChain(crtPem)[0];
-    if (leaf === undefined) throw new Error('no certificate PEM block found');
-    info = parseCertificate(leaf);
-  } catch (err) {
-    return {
-      needsIssuance: true,
-      reason: 'InvalidCertificate',
-      message: `Issuing certificate as Secret contains an invalid certificate: ${errorMessage(err)}`,
-      key,
-    };
-  }
-  if (!(await keyMatchesCertificate(key, info.der))) {
-    return {
-      needsIssuance: true,
-      reason: 'InvalidKeyPair',
-      message:
-        'Issuing certificate as Secret contains a private key that does not match the certificate',
-      info,
-      key,
-    };
-  }
+  const parsed = await parseKeyPair(keyPem, crtPem, cache, secretCacheKey(secret));
+  if ('needsIssuance' in parsed) return parsed;
+  const { key, info } = parsed;
   const spec = withCertificateDefaults(certificate.spec);
   const annotations = secret.metadata.annotations ?? {};
   // As cert-manager: a Secret without issuer annotations (made before certflow knew it) is not
