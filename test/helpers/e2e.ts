@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { createHttp01Solver } from '../../src/solvers/index.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
@@ -71,6 +72,24 @@ export async function startE2E(
       await http01.close();
       await pebble.stop();
     },
+  };
+}
+
+/**
+ * Starts one E2E setup for the enclosing `describe` (before its tests) and stops it after them;
+ * the returned function gives the running setup.
+ */
+export function useE2E(options?: Parameters<typeof startE2E>[0]): () => E2E {
+  let e2e: E2E | undefined;
+  beforeAll(async () => {
+    e2e = await startE2E(options);
+  });
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+  return () => {
+    if (e2e === undefined) throw new Error('the E2E setup has not started');
+    return e2e;
   };
 }
 

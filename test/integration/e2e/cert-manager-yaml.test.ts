@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretKeyMatches, startE2E, verifyWithOpenssl, type E2E } from '../../helpers/e2e.js';
+import { describe, expect, it } from 'vitest';
+import { secretKeyMatches, useE2E, verifyWithOpenssl } from '../../helpers/e2e.js';
 
 describe('a cert-manager Issuer + Certificate YAML applied verbatim', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  });
-  afterAll(async () => {
-    await e2e?.stop();
-  });
+  const setup = useE2E();
 
   it('issues from the manifests as cert-manager users write them', async () => {
+    const e2e = setup();
     const { engine, pebble } = e2e;
     const yaml = `
 apiVersion: cert-manager.io/v1

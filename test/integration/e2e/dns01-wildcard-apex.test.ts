@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Resolver } from 'node:dns/promises';
 import {
   certificate,
   opensslText,
   secretKeyMatches,
-  startE2E,
+  useE2E,
   verifyWithOpenssl,
-  type E2E,
 } from '../../helpers/e2e.js';
 
 describe('a wildcard and its apex over DNS-01 in one Certificate', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  });
-  afterAll(async () => {
-    await e2e?.stop();
-  });
+  const setup = useE2E();
 
   it('issues *.wild.test and wild.test and removes the TXT records afterwards', async () => {
+    const e2e = setup();
     const { engine, pebble } = e2e;
     await engine.apply([
       e2e.issuer('pebble-dns', [

@@ -1,39 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createEngine } from '../../../src/engine/engine.js';
+import { createMemoryStore } from '../../../src/stores/memory.js';
 import type { Challenge } from '../../../src/domain/types.js';
 import type { Solver } from '../../../src/solvers/index.js';
-import { certificate, startE2E, type E2E } from '../../helpers/e2e.js';
+import { certificate, useE2E } from '../../helpers/e2e.js';
 
 describe('a validation that fails', () => {
-  let e2e: E2E;
-  // Serves the wrong content: the HTTP-01 solver is asked to publish a corrupted key authorization.
-  let wrapped: Solver;
-  beforeAll(async () => {
-    e2e = await startE2E({
-      solvers: {},
-      // The self-check would catch the wrong content; turn it off so the CA sees it.
-    });
-    const inner = e2e.http01;
+  const setup = useE2E();
+
+  // Serves the wrong content: the HTTP-01 solver publishes a corrupted key authorization, and has
+  // no self-check (the wrapper drops it), so the CA is the one that sees the wrong content.
+  function corrupting(inner: Solver): Solver {
     const corrupt = (c: Challenge): Challenge => ({
       ...c,
       spec: { ...c.spec, key: `${c.spec.key}-wrong` },
     });
-    wrapped = {
+    return {
       types: inner.types,
       present: (c, ctx) => inner.present(corrupt(c), ctx),
       cleanUp: (c, ctx) => inner.cleanUp(corrupt(c), ctx),
     };
-  });
-  afterAll(async () => {
-    await e2e?.stop();
-  });
+  }
 
   it('ends the challenge Invalid and the Certificate Ready=False with a reason', async () => {
-    const { pebble, http01 } = e2e;
-    const { createEngine } = await import('../../../src/engine/engine.js');
-    const { createMemoryStore } = await import('../../../src/stores/memory.js');
+    const e2e = setup();
+    const { http01 } = e2e;
     const engine = createEngine({
       store: createMemoryStore(),
-      solvers: { http01: wrapped },
+      solvers: { http01: corrupting(http01) },
       challengePolicy: {
         selfCheckIntervalMs: 200,
         pollIntervalMs: 200,
@@ -76,7 +70,6 @@ describe('a validation that fails', () => {
       expect(order?.status?.state).toBe('invalid');
       expect(http01.tokens()).toBe(0);
       expect(await engine.get('Secret', 'bad-tls')).toBeUndefined();
-      void pebble;
     } finally {
       await engine.stop();
     }

@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   certificate,
   opensslText,
   secretKeyMatches,
-  startE2E,
+  useE2E,
   verifyWithOpenssl,
-  type E2E,
 } from '../../helpers/e2e.js';
 
 describe('five names over HTTP-01 against Pebble', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  });
-  afterAll(async () => {
-    await e2e?.stop();
-  });
+  const setup = useE2E();
 
   it('issues one certificate covering all five names', async () => {
+    const e2e = setup();
     const { engine, pebble } = e2e;
     const names = ['a.five.test', 'b.five.test', 'c.five.test', 'd.five.test', 'e.five.test'];
     await engine.apply([

@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChallengeTransitionEvent } from '../../../src/events.js';
 import {
   certificate,
   opensslText,
   secretKeyMatches,
-  startE2E,
+  useE2E,
   verifyWithOpenssl,
-  type E2E,
 } from '../../helpers/e2e.js';
 
 describe('one name over HTTP-01 against Pebble', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  });
-  afterAll(async () => {
-    await e2e?.stop();
-  });
+  const setup = useE2E();
 
   it('turns a Certificate into a signed certificate in a Secret, through every resource', async () => {
+    const e2e = setup();
     const { engine, pebble, http01 } = e2e;
     const transitions: ChallengeTransitionEvent[] = [];
     engine.on('challenge:transition', (e) => transitions.push(e));

@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  certificate,
-  opensslText,
-  startE2E,
-  verifyWithOpenssl,
-  type E2E,
-} from '../../helpers/e2e.js';
+import { describe, expect, it } from 'vitest';
+import { certificate, opensslText, useE2E, verifyWithOpenssl } from '../../helpers/e2e.js';
 
 describe('HTTP-01 and DNS-01 picked per name by selectors in one Certificate', () => {
-  let e2e: E2E;
-  beforeAll(async () => {
-    e2e = await startE2E();
-  });
-  afterAll(async () => {
-    await e2e?.stop();
-  });
+  const setup = useE2E();
 
   it('uses DNS-01 for the dnsZones match and the wildcard, HTTP-01 for the rest', async () => {
+    const e2e = setup();
     const { engine, pebble } = e2e;
     await engine.apply([
       e2e.issuer('mixed', [
