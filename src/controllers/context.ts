@@ -8,6 +8,7 @@ import type {
   Resource,
   ResourceKind,
 } from '../domain/types.js';
+import { resourceKey } from '../domain/keys.js';
 import type { EngineEventName, EngineEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { ChallengePolicy } from '../machine/index.js';
@@ -85,6 +86,12 @@ export interface ControllerContext {
   kickScheduler(): void;
   /** Asks for Certificate `certificateKey` to be queued again when Secret `secretKey` changes. */
   watchSecret(secretKey: string, certificateKey: string): void;
+  /**
+   * Reads an object that is read often and written rarely (issuers and their Secrets), from
+   * memory when it has not changed since it was last read. What it returns is frozen and shared:
+   * never a base for a compare-and-set write (read through `resources` for that).
+   */
+  readShared<T extends Resource>(key: string): Promise<T | undefined>;
   /** Deletes a resource and everything it owns (cleaning up presented challenges first). */
   deleteResource(resource: Resource): Promise<void>;
 }
@@ -104,8 +111,9 @@ export async function findIssuer(
   namespace: string | undefined,
   ref: IssuerRef,
 ): Promise<Issuer | ClusterIssuer | undefined> {
-  if (ref.kind === 'ClusterIssuer') return ctx.resources.get('ClusterIssuer', undefined, ref.name);
-  return ctx.resources.get('Issuer', namespace, ref.name);
+  return ref.kind === 'ClusterIssuer'
+    ? ctx.readShared<ClusterIssuer>(resourceKey('ClusterIssuer', undefined, ref.name))
+    : ctx.readShared<Issuer>(resourceKey('Issuer', namespace ?? 'default', ref.name));
 }
 
 /** The namespace where an issuer's Secrets live. */

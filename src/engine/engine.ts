@@ -14,7 +14,11 @@ import {
   type Signer,
 } from '../controllers/context.js';
 import { createCertificateRequestsController } from '../controllers/certificaterequests/certificaterequests-controller.js';
-import { createCertificatesController } from '../controllers/certificates/certificates-controller.js';
+import {
+  createCertificatesController,
+  renewalDelayFromStatus,
+  watchedSecrets,
+} from '../controllers/certificates/certificates-controller.js';
 import { createChallengesController } from '../controllers/challenges/challenges-controller.js';
 import {
   accountKeyField,
@@ -27,6 +31,7 @@ import { getCondition } from '../domain/conditions.js';
 import { isNamespaced, parseResourceKey, resourceKey } from '../domain/keys.js';
 import { parseManifests } from '../domain/parse.js';
 import type {
+  Certificate,
   Challenge,
   ChallengePhase,
   ClusterIssuer,
@@ -35,6 +40,7 @@ import type {
   Resource,
   ResourceKind,
   ResourceOf,
+  Secret,
 } from '../domain/types.js';
 import { CertflowError, EngineError, TimeoutError, ValidationError } from '../errors.js';
 import { freezeSnapshot, type EngineEventName, type EngineEvents } from '../events.js';
@@ -106,6 +112,44 @@ export interface EngineOptions {
    * @defaultValue 30_000
    */
   acmeRequestTimeoutMs?: number;
+  /**
+   * How many Certificates per second are checked against their Secrets after a start.
+   *
+   * @remarks
+   * At {@link Engine.start}, a Certificate whose stored status says it is Ready for its current
+   * spec (and not issuing) is scheduled from its `status.renewalTime` without reading its Secret:
+   * certflow wrote that status when it last checked the Secret, so a restart with many
+   * Certificates takes seconds rather than a parse of every Secret. Each such Certificate is then
+   * checked in full in the background, this many per second, which finds a Secret that was
+   * changed or deleted while the engine was stopped (one changed while it runs is seen at once).
+   * `Infinity` checks every Certificate at start, as cert-manager does after a restart; `0` checks
+   * each at its renewal time only.
+   *
+   * @defaultValue 200
+   */
+  startupVerificationRate?: number;
+}
+
+/** What one controller's work queue holds. */
+export interface ControllerStats {
+  /** Objects waiting to be reconciled now. */
+  queued: number;
+  /** Objects being reconciled. */
+  active: number;
+  /** Objects due again later (renewals, polls, retries), kept in the requeue heap. */
+  scheduled: number;
+  /** When the earliest scheduled object is due, as an RFC 3339 time. */
+  nextDueAt?: string;
+}
+
+/** A snapshot of the engine's work, from {@link Engine.stats}. */
+export interface EngineStats {
+  /** Whether every object listed at start has been reconciled (or scheduled) once. */
+  synced: boolean;
+  /** Per controller, by the kind it reconciles. */
+  controllers: Partial<Record<ResourceKind, ControllerStats>>;
+  /** Challenges between Scheduled and a terminal state. */
+  challengesInFlight: number;
 }
 
 /** Options of {@link Engine.waitFor}. */
@@ -139,6 +183,14 @@ export interface Engine {
   start(): Promise<void>;
   /** Stops the controllers and waits for in-flight work. */
   stop(): Promise<void>;
+  /**
+   * Resolves once every object found at {@link Engine.start} has been reconciled once, or, for a
+   * Ready Certificate, scheduled from its stored status (Kubernetes informers call this
+   * `HasSynced`). Rejects when the engine stops first.
+   */
+  synced(): Promise<void>;
+  /** What the controllers' queues hold now; cheap enough to call often. */
+  stats(): EngineStats;
   /** Resolves with the resource once its condition has the status; rejects with TimeoutError. */
   waitFor<K extends ResourceKind>(
     kind: K,
@@ -191,6 +243,16 @@ class CertflowEngine implements Engine {
   private readonly inFlight = new Set<string>();
   private readonly issuerWaiters = new Map<string, Set<string>>();
   private readonly secretWatchers = new Map<string, Set<string>>();
+  /** The Secrets each Certificate watches, to drop its entries when it is deleted. */
+  private readonly watchedBy = new Map<string, Set<string>>();
+  /** Issuers and their Secrets, frozen, as last read; a change drops the entry. */
+  private readonly shared = new Map<string, Resource>();
+  /** Per key read through the shared cache: how many times it changed (guards racing reads). */
+  private readonly sharedChanges = new Map<string, number>();
+  /** Keys listed at start and not reconciled once yet, per kind ("kind\u0000key"). */
+  private readonly unsynced = new Set<string>();
+  private listed = false;
+  private syncWaiters: (() => void)[] = [];
   private readonly changeListeners = new Set<(key: string) => void>();
   private readonly acmeClients = new Map<string, AcmeClient>();
   private readonly abort = new AbortController();
@@ -203,6 +265,7 @@ class CertflowEngine implements Engine {
   private schedulerFailures = 0;
   private schedulerRetry: Timer | undefined;
   private readonly acmeRequestTimeoutMs: number | undefined;
+  private readonly startupVerificationRate: number;
 
   constructor(options: EngineOptions) {
     this.store = options.store ?? createFileStore({ directory: '.certflow' });
@@ -232,6 +295,11 @@ class CertflowEngine implements Engine {
       throw new ValidationError('acmeRequestTimeoutMs', 'must be an integer between 1 and 600000');
     }
     this.acmeRequestTimeoutMs = timeout;
+    const rate = options.startupVerificationRate ?? 200;
+    if (Number.isNaN(rate) || rate < 0) {
+      throw new ValidationError('startupVerificationRate', 'must be a number of at least 0');
+    }
+    this.startupVerificationRate = rate;
     const acmePort = options.acmePort ?? createAcmeClientPort();
     const solvers = { ...options.solvers };
     const signerContext = { resources: this.resources, clock: this.clock, options: this.options };
@@ -256,11 +324,8 @@ class CertflowEngine implements Engine {
         if (set === undefined) this.issuerWaiters.set(issuerKey, (set = new Set()));
         set.add(`${kind}\u0000${key}`);
       },
-      watchSecret: (secretKey, certificateKey) => {
-        let set = this.secretWatchers.get(secretKey);
-        if (set === undefined) this.secretWatchers.set(secretKey, (set = new Set()));
-        set.add(certificateKey);
-      },
+      watchSecret: (secretKey, certificateKey) => this.watchSecret(secretKey, certificateKey),
+      readShared: <T extends Resource>(key: string) => this.readShared<T>(key),
       acmeClient: (issuer) => this.acmeClientFor(issuer),
       kickScheduler: () => this.kickScheduler(),
       deleteResource: (resource) => this.deleteCascade(resource),
@@ -279,6 +344,7 @@ class CertflowEngine implements Engine {
         clock: this.clock,
         concurrency: controller.concurrency,
         reconcile: (key) => controller.reconcile(key),
+        onReconciled: (key) => this.reconciled(controller.kind, key),
         onError: (key, err, failures) => {
           if (!CertflowError.is(err, 'ERR_CONFLICT')) {
             this.logger.error('reconcile failed', {
@@ -363,6 +429,12 @@ class CertflowEngine implements Engine {
     }
     const kind = ref.kind as ResourceKind;
     const value = change.value as Resource | undefined;
+    const changes = this.sharedChanges.get(key);
+    if (changes !== undefined) {
+      this.sharedChanges.set(key, changes + 1);
+      this.shared.delete(key);
+    }
+    if (change.type === 'delete') this.forgotten(kind, key);
     if (kind === 'Challenge') {
       if (change.type === 'delete') this.challengeIndex.delete(key);
       else if (value !== undefined) this.challengeIndex.set(key, value as Challenge);
@@ -392,6 +464,95 @@ class CertflowEngine implements Engine {
         resourceKey(owner.kind as ResourceKind, ref.namespace, owner.name),
       );
     }
+  }
+
+  private watchSecret(secretKey: string, certificateKey: string): void {
+    let set = this.secretWatchers.get(secretKey);
+    if (set === undefined) this.secretWatchers.set(secretKey, (set = new Set()));
+    set.add(certificateKey);
+    let watched = this.watchedBy.get(certificateKey);
+    if (watched === undefined) this.watchedBy.set(certificateKey, (watched = new Set()));
+    watched.add(secretKey);
+  }
+
+  /** Drops what the engine keeps for a deleted object, so its maps do not only grow. */
+  private forgotten(kind: ResourceKind, key: string): void {
+    if (this.unsynced.delete(`${kind}\u0000${key}`)) this.checkSynced();
+    if (kind === 'Certificate') {
+      for (const secretKey of this.watchedBy.get(key) ?? []) {
+        const set = this.secretWatchers.get(secretKey);
+        set?.delete(key);
+        if (set?.size === 0) this.secretWatchers.delete(secretKey);
+      }
+      this.watchedBy.delete(key);
+    }
+    const waiter = `${kind}\u0000${key}`;
+    for (const [issuerKey, set] of this.issuerWaiters) {
+      if (set.delete(waiter) && set.size === 0) this.issuerWaiters.delete(issuerKey);
+    }
+  }
+
+  private async readShared<T extends Resource>(key: string): Promise<T | undefined> {
+    const hit = this.shared.get(key);
+    if (hit !== undefined) return hit as T;
+    const changes = this.sharedChanges.get(key) ?? 0;
+    const value = await this.resources.getByKey<T>(key);
+    // Kept only while change notifications arrive (started) and when nothing changed the object
+    // during the read: a notification that overtook the read would otherwise be lost.
+    if (!this.started) return value;
+    if (value === undefined) {
+      this.sharedChanges.set(key, changes);
+      return undefined;
+    }
+    if ((this.sharedChanges.get(key) ?? 0) !== changes) return value;
+    const frozen = freezeSnapshot(value);
+    this.sharedChanges.set(key, changes);
+    this.shared.set(key, frozen);
+    return frozen;
+  }
+
+  private reconciled(kind: ResourceKind, key: string): void {
+    if (this.unsynced.delete(`${kind}\u0000${key}`)) this.checkSynced();
+  }
+
+  private checkSynced(): void {
+    if (!this.listed || this.unsynced.size > 0) return;
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  synced(): Promise<void> {
+    if (this.listed && this.unsynced.size === 0) return Promise.resolve();
+    if (this.abort.signal.aborted) {
+      return Promise.reject(new EngineError('the engine stopped before it synced'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(new EngineError('the engine stopped before it synced'));
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        this.abort.signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  stats(): EngineStats {
+    const controllers: Partial<Record<ResourceKind, ControllerStats>> = {};
+    for (const [kind, { queue }] of this.queues) {
+      const { queued, active, scheduled, nextDueAt } = queue.stats();
+      controllers[kind] = {
+        queued,
+        active,
+        scheduled,
+        ...(nextDueAt === undefined ? {} : { nextDueAt: new Date(nextDueAt).toISOString() }),
+      };
+    }
+    return {
+      synced: this.listed && this.unsynced.size === 0,
+      controllers,
+      challengesInFlight: this.inFlight.size,
+    };
   }
 
   // -- scheduler ------------------------------------------------------------------------------
@@ -492,7 +653,9 @@ class CertflowEngine implements Engine {
     if (acme === undefined)
       throw new EngineError(`${issuer.kind} ${issuer.metadata.name} is not an ACME issuer`);
     const namespace = issuerSecretNamespace(this.ctx, issuer);
-    const secret = await this.resources.get('Secret', namespace, acme.privateKeySecretRef.name);
+    const secret = await this.readShared<Secret>(
+      resourceKey('Secret', namespace, acme.privateKeySecretRef.name),
+    );
     const accountKeyPem = secret?.data?.[accountKeyField(issuer)];
     if (accountKeyPem === undefined) {
       throw new EngineError(
@@ -502,7 +665,7 @@ class CertflowEngine implements Engine {
     let eab: { keyId: string; hmacKeyBase64Url: string } | undefined;
     if (acme.externalAccountBinding !== undefined) {
       const ref = acme.externalAccountBinding.keySecretRef;
-      const eabSecret = await this.resources.get('Secret', namespace, ref.name);
+      const eabSecret = await this.readShared<Secret>(resourceKey('Secret', namespace, ref.name));
       const hmac = eabSecret?.data?.[ref.key ?? 'secret'];
       if (hmac === undefined) {
         throw new EngineError(
@@ -577,32 +740,56 @@ class CertflowEngine implements Engine {
       };
     }
     for (const { queue } of this.queues.values()) queue.start();
+    const halfDeleted: Resource[] = [];
+    const now = this.clock.now();
+    const rate = this.startupVerificationRate;
+    let trusted = 0;
     for (const kind of this.queues.keys()) {
       for (const resource of await this.resources.list(kind)) {
         const key = keyOf(resource);
+        if (resource.metadata.deletionTimestamp !== undefined && kind !== 'Challenge') {
+          halfDeleted.push(resource);
+          continue;
+        }
         if (kind === 'Challenge') {
           this.challengeIndex.set(key, resource as Challenge);
           if (isInFlight(resource as Challenge)) this.inFlight.add(key);
         }
-        this.enqueue(kind, key);
+        const renewal =
+          kind === 'Certificate' && rate !== Infinity
+            ? renewalDelayFromStatus(resource as Certificate, now)
+            : undefined;
+        if (renewal === undefined) {
+          this.unsynced.add(`${kind}\u0000${key}`);
+          this.enqueue(kind, key);
+          continue;
+        }
+        // Ready for its current spec when last checked: scheduled from its status, its Secret
+        // watched, and checked in full in the background (rate per second) or when due.
+        const certificate = resource as Certificate;
+        for (const secretKey of watchedSecrets(certificate)) this.watchSecret(secretKey, key);
+        trusted += 1;
+        const verifyIn = rate === 0 ? Infinity : (trusted * 1000) / rate;
+        this.enqueue(kind, key, Math.min(renewal, verifyIn));
       }
     }
+    this.listed = true;
+    this.checkSynced();
     this.kickScheduler();
-    this.resumeDeletions();
+    this.resumeDeletions(halfDeleted);
   }
 
   /**
-   * Finishes deletions a stopped or killed process left half done: whatever is still marked with
-   * a deletionTimestamp is deleted with its dependents (challenges finish their own).
+   * Finishes deletions a stopped or killed process left half done: whatever was still marked with
+   * a deletionTimestamp is deleted with its dependents (challenges finish their own). Secrets are
+   * removed without a mark, so none is left half deleted.
    */
-  private resumeDeletions(): void {
+  private resumeDeletions(halfDeleted: readonly Resource[]): void {
+    if (halfDeleted.length === 0) return;
     const run = async (): Promise<void> => {
-      for (const kind of ['Certificate', 'CertificateRequest', 'Order', 'Secret'] as const) {
-        for (const resource of await this.resources.list(kind)) {
-          if (resource.metadata.deletionTimestamp === undefined) continue;
-          if (!this.started) return;
-          await this.deleteCascade(resource);
-        }
+      for (const resource of halfDeleted) {
+        if (!this.started) return;
+        await this.deleteCascade(resource);
       }
     };
     run().catch((err: unknown) => {

@@ -1,11 +1,18 @@
 import { solverFor } from '../controllers/challenges/challenges-controller.js';
 import { rfc3339, type ControllerContext } from '../controllers/context.js';
-import type { Challenge, Resource } from '../domain/types.js';
+import type { Challenge, Resource, ResourceKind } from '../domain/types.js';
 import { CertflowError } from '../errors.js';
 import { keyOf } from './resources.js';
 
-/** The kinds that can be owned by another resource, in the order they are collected. */
-const ownedKinds = ['CertificateRequest', 'Order', 'Challenge', 'Secret'] as const;
+/**
+ * What each kind can own, in the order it is collected: only these are listed when it goes, so
+ * that deleting one request does not read every Secret.
+ */
+const ownedKinds: Partial<Record<ResourceKind, readonly ResourceKind[]>> = {
+  Certificate: ['CertificateRequest', 'Secret'],
+  CertificateRequest: ['Order'],
+  Order: ['Challenge'],
+};
 
 type GarbageCollectorContext = Pick<
   ControllerContext,
@@ -52,6 +59,11 @@ export async function deleteWithDependents(
   resource: Resource,
 ): Promise<void> {
   const key = keyOf(resource);
+  if (resource.kind === 'Secret') {
+    // Nothing reconciles or is owned by a Secret: no mark is needed to stop work on it first.
+    await onCurrent(ctx, key, (current) => ctx.resources.remove(current));
+    return;
+  }
   const marked = await onCurrent(ctx, key, async (current) =>
     current.metadata.deletionTimestamp !== undefined
       ? current
@@ -63,7 +75,7 @@ export async function deleteWithDependents(
   if (marked === undefined) return;
   const uid = marked.metadata.uid;
   if (uid !== undefined) {
-    for (const kind of ownedKinds) {
+    for (const kind of ownedKinds[marked.kind] ?? []) {
       const owned = (await ctx.resources.list(kind, marked.metadata.namespace)).filter((r) =>
         r.metadata.ownerReferences?.some((o) => o.uid === uid),
       );

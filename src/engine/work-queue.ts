@@ -13,6 +13,20 @@ export interface WorkQueueOptions {
   concurrency: number;
   /** Called when a reconcile throws; the key is retried after the returned delay. */
   onError: (key: string, err: unknown, failures: number) => number;
+  /** Called after each reconcile of `key`, whether it succeeded or threw. */
+  onReconciled?: (key: string) => void;
+}
+
+/** What a {@link WorkQueue} holds at one moment. */
+export interface WorkQueueStats {
+  /** Keys waiting to be reconciled now. */
+  queued: number;
+  /** Keys being reconciled. */
+  active: number;
+  /** Keys waiting in the requeue heap for a later time. */
+  scheduled: number;
+  /** The clock time (ms) at which the earliest scheduled key is due, if any. */
+  nextDueAt: number | undefined;
 }
 
 /**
@@ -90,6 +104,16 @@ export class WorkQueue {
     return this.queued.size + this.active.size;
   }
 
+  /** Counts of what the queue holds now. */
+  stats(): WorkQueueStats {
+    return {
+      queued: this.queued.size,
+      active: this.active.size,
+      scheduled: this.heap.size,
+      nextDueAt: this.heap.peekTime(),
+    };
+  }
+
   private armTimer(): void {
     if (!this.running) return;
     const at = this.heap.peekTime();
@@ -125,6 +149,7 @@ export class WorkQueue {
       delay = this.options.onError(key, err, failures);
     }
     this.active.delete(key);
+    this.options.onReconciled?.(key);
     if (this.dirty.delete(key)) this.add(key);
     else if (delay !== undefined && this.running) this.addAfter(key, delay);
     if (this.active.size === 0) {

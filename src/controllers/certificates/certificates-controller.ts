@@ -55,6 +55,41 @@ export function certificateOwnerReference(certificate: Certificate): OwnerRefere
   };
 }
 
+/** The Secrets whose changes concern a Certificate: its own, and its PKCS#12 password's. */
+export function watchedSecrets(certificate: Certificate): string[] {
+  const namespace = certificate.metadata.namespace;
+  const keys = [resourceKey('Secret', namespace, certificate.spec.secretName)];
+  const passwordRef = certificate.spec.keystores?.pkcs12?.passwordSecretRef;
+  if (passwordRef !== undefined) keys.push(resourceKey('Secret', namespace, passwordRef.name));
+  return keys;
+}
+
+/**
+ * How long until a Certificate is due, from its stored status alone, when that status can be
+ * trusted without looking at the Secret: Ready for the current generation, not issuing, with
+ * no key waiting for a request, and a renewal time. Otherwise undefined: it needs a reconcile.
+ *
+ * @remarks
+ * The certificates controller writes `Ready=True` with the renewal time only after checking the
+ * Secret, and records the generation it checked; any later spec change bumps the generation.
+ */
+export function renewalDelayFromStatus(certificate: Certificate, now: number): number | undefined {
+  const status = certificate.status;
+  if (status === undefined || certificate.metadata.deletionTimestamp !== undefined)
+    return undefined;
+  if (status.nextPrivateKeySecretName !== undefined || status.renewalTime === undefined) {
+    return undefined;
+  }
+  const ready = getCondition(status.conditions, 'Ready');
+  if (ready?.status !== 'True' || ready.observedGeneration !== certificate.metadata.generation) {
+    return undefined;
+  }
+  if (getCondition(status.conditions, 'Issuing') !== undefined) return undefined;
+  const renewal = Date.parse(status.renewalTime);
+  if (Number.isNaN(renewal)) return undefined;
+  return Math.max(0, renewal - now);
+}
+
 function decodeBase64(value: string | undefined): string {
   return value === undefined ? '' : Buffer.from(value, 'base64').toString('utf8');
 }
@@ -341,11 +376,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     }
     if (certificate.metadata.deletionTimestamp !== undefined) return undefined;
     const namespace = certificate.metadata.namespace;
-    ctx.watchSecret(resourceKey('Secret', namespace, certificate.spec.secretName), key);
-    const passwordRef = certificate.spec.keystores?.pkcs12?.passwordSecretRef;
-    if (passwordRef !== undefined) {
-      ctx.watchSecret(resourceKey('Secret', namespace, passwordRef.name), key);
-    }
+    for (const secretKey of watchedSecrets(certificate)) ctx.watchSecret(secretKey, key);
     const now = ctx.clock.now();
     const secret = await resources.get('Secret', namespace, certificate.spec.secretName);
     const evaluation = await evaluateSecret(

@@ -125,13 +125,18 @@ describe('deleting a Certificate', () => {
       (await f.engine.get('Secret', 'web-tls'))?.metadata.ownerReferences;
     expect(await owners(first)).toHaveLength(1);
 
+    // A Ready Certificate is scheduled from its status at start and checked in the background
+    // (startupVerificationRate, 200 per second): the check is what finds the changed option.
     const second = await startEngine({ store });
     fixtures.push(second);
+    expect(await owners(second)).toHaveLength(1);
+    await second.clock.advance(1_000);
     await eventually(async () => expect(await owners(second)).toBeUndefined());
     await second.stop();
 
     const third = await startEngine({ store, enableCertificateOwnerRef: true });
     fixtures.push(third);
+    await third.clock.advance(1_000);
     await eventually(async () => expect(await owners(third)).toHaveLength(1));
     expect((await third.engine.get('Certificate', 'web'))?.status?.revision).toBe(1);
   });
