@@ -101,6 +101,20 @@ function decodeBase64(value: string | undefined): string {
 export function createCertificatesController(ctx: ControllerContext): Controller {
   const { resources } = ctx;
   const keyPairs = new KeyPairCache();
+  /**
+   * Next private keys by their Secret's key, with the PEM they were read from or written as: an
+   * issuance reconciles its Certificate several times, and each would import the same key again.
+   */
+  const nextKeys = new Map<string, { pem: string; key: Promise<PrivateKey> }>();
+  const nextKeyLimit = 1_000;
+  function rememberNextKey(secretKey: string, pem: string, key: Promise<PrivateKey>): void {
+    nextKeys.delete(secretKey);
+    nextKeys.set(secretKey, { pem, key });
+    if (nextKeys.size > nextKeyLimit) {
+      const oldest = nextKeys.keys().next().value;
+      if (oldest !== undefined) nextKeys.delete(oldest);
+    }
+  }
 
   function conditions(
     certificate: Certificate,
@@ -215,11 +229,24 @@ export function createCertificatesController(ctx: ControllerContext): Controller
         nextPrivateKeySecretName: name,
       });
     }
+    const keySecretKey = resourceKey('Secret', namespace, name);
     const existing = await resources.get('Secret', namespace, name);
     const pem = existing?.data?.['tls.key'];
     if (existing !== undefined && pem !== undefined) {
-      const key = await importPrivateKeyPem(pem);
+      let known = nextKeys.get(keySecretKey);
+      if (known?.pem !== pem) {
+        known = { pem, key: importPrivateKeyPem(pem) };
+        rememberNextKey(keySecretKey, pem, known.key);
+      }
+      let key: PrivateKey;
+      try {
+        key = await known.key;
+      } catch (err) {
+        nextKeys.delete(keySecretKey);
+        throw err;
+      }
       if (keyMatchesSpec(key, certificate)) return { certificate, key, secretName: name };
+      nextKeys.delete(keySecretKey);
       await resources.remove(existing);
       return 'requeue';
     }
@@ -253,6 +280,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
       if (CertflowError.is(err, 'ERR_CONFLICT')) return 'requeue';
       throw err;
     }
+    rememberNextKey(keySecretKey, secret.data!['tls.key']!, Promise.resolve(key));
     return { certificate, key, secretName: name };
   }
 
@@ -557,6 +585,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     const renewal = renewalTimeFor(certificate, info);
     const keySecret = await resources.get('Secret', certificate.metadata.namespace, keySecretName);
     if (keySecret !== undefined) await resources.remove(keySecret);
+    nextKeys.delete(resourceKey('Secret', certificate.metadata.namespace, keySecretName));
     const { nextPrivateKeySecretName: _k, lastFailureTime: _l, ...rest } = certificate.status ?? {};
     certificate = await writeStatus(certificate, {
       ...rest,
@@ -620,6 +649,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     // The key Secret goes first: a crash after it costs a fresh key, never an orphaned one.
     const keySecret = await resources.get('Secret', certificate.metadata.namespace, keySecretName);
     if (keySecret !== undefined) await resources.remove(keySecret);
+    nextKeys.delete(resourceKey('Secret', certificate.metadata.namespace, keySecretName));
     const { nextPrivateKeySecretName: _k, ...rest } = certificate.status ?? {};
     certificate = await writeStatus(certificate, {
       ...rest,

@@ -135,7 +135,7 @@ describe('start from stored status', () => {
     await store.put(
       'resources/Certificate/default/a',
       { ...record!.value, metadata: { ...record!.value.metadata, generation: 2 } },
-      { expectedVersion: record!.version },
+      { ifVersion: record!.version },
     );
     store.reset();
     const second = await engineOn(store, clock, { startupVerificationRate: 0 });
