@@ -7,9 +7,8 @@
 // with a valid Secret (tls.crt matches tls.key, the dnsNames, the issuer annotations) and the
 // status the certificates controller itself would write, so a restart finds nothing to change.
 // `templates` distinct name pairs are made, each with its own leaf certificate signed by one CA;
-// Certificate i uses pair i % templates. All leaves share one ECDSA P-256 key: certflow caches
-// nothing between reconciles, so it parses, imports and compares every Secret as if each were
-// unique. The first `dueCount / count` of the pairs renew 10-11 days from now, the rest 20-60
+// Certificate i uses pair i % templates. All leaves share one ECDSA P-256 key: certflow's caches
+// are per Secret, so it parses, imports and compares every Secret as if each were unique. The first `dueCount / count` of the pairs renew 10-11 days from now, the rest 20-60
 // days from now: moving the engine's clock 12 days makes exactly `dueCount` certificates due.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -156,7 +155,7 @@ serveWorker(async (config) => {
       kind: 'Secret',
       metadata: {
         ...metadata(`${name}-tls`),
-        labels: {},
+        labels: { 'controller.cert-manager.io/fao': 'true' },
         annotations: {
           'cert-manager.io/certificate-name': name,
           'cert-manager.io/issuer-name': ISSUER,
