@@ -90,6 +90,15 @@ export function renewalDelayFromStatus(certificate: Certificate, now: number): n
   return Math.max(0, renewal - now);
 }
 
+const keyIds = new WeakMap<PrivateKey, number>();
+let lastKeyId = 0;
+/** A number for each key object, so that a cache can tell one key from another without its bytes. */
+function keyIdentity(key: PrivateKey): number {
+  let id = keyIds.get(key);
+  if (id === undefined) keyIds.set(key, (id = ++lastKeyId));
+  return id;
+}
+
 function decodeBase64(value: string | undefined): string {
   return value === undefined ? '' : Buffer.from(value, 'base64').toString('utf8');
 }
@@ -107,6 +116,24 @@ export function createCertificatesController(ctx: ControllerContext): Controller
    */
   const nextKeys = new Map<string, { pem: string; key: Promise<PrivateKey> }>();
   const nextKeyLimit = 1_000;
+  /**
+   * Checks that came out clean, by Certificate: the versions of what was compared. A reconcile
+   * that finds the same versions again skips the check (parsing a CSR or building the desired
+   * Secret costs milliseconds; an issuance reconciles its Certificate several times).
+   */
+  const cleanChecks = new Map<string, string>();
+  const cleanCheckLimit = 10_000;
+  function checkedClean(id: string, versions: string): boolean {
+    return cleanChecks.get(id) === versions;
+  }
+  function rememberClean(id: string, versions: string): void {
+    cleanChecks.delete(id);
+    cleanChecks.set(id, versions);
+    if (cleanChecks.size > cleanCheckLimit) {
+      const oldest = cleanChecks.keys().next().value;
+      if (oldest !== undefined) cleanChecks.delete(oldest);
+    }
+  }
   function rememberNextKey(secretKey: string, pem: string, key: Promise<PrivateKey>): void {
     nextKeys.delete(secretKey);
     nextKeys.set(secretKey, { pem, key });
@@ -356,12 +383,23 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     ) {
       return true;
     }
+    const versions = [
+      request.metadata.uid,
+      request.metadata.resourceVersion,
+      certificate.metadata.uid,
+      certificate.metadata.generation,
+      keySecretName,
+      keyIdentity(key),
+    ].join('|');
+    const id = `request:${request.metadata.namespace ?? ''}/${request.metadata.name}`;
+    if (checkedClean(id, versions)) return false;
     const comparison = await compareRequestWithSpec(request, certificate);
-    return (
+    const stale =
       comparison === undefined ||
       comparison.mismatches.length > 0 ||
-      !(await csrIsForKey(comparison.csr, key))
-    );
+      !(await csrIsForKey(comparison.csr, key));
+    if (!stale) rememberClean(id, versions);
+    return stale;
   }
 
   async function pruneRequests(certificate: Certificate): Promise<void> {
@@ -428,13 +466,17 @@ export function createCertificatesController(ctx: ControllerContext): Controller
         );
       }
       // The certificate is up to date; its Secret may still need its outputs written again.
-      const mismatch = await secretOutputsMismatch(
-        certificate,
-        secret!,
-        evaluation.key,
-        ownership(certificate),
-      );
-      if (mismatch !== undefined) {
+      const outputsId = `outputs:${key}`;
+      const outputsVersions = [
+        secret!.metadata.resourceVersion,
+        certificate.metadata.uid,
+        certificate.metadata.generation,
+      ].join('|');
+      const mismatch = checkedClean(outputsId, outputsVersions)
+        ? undefined
+        : await secretOutputsMismatch(certificate, secret!, evaluation.key, ownership(certificate));
+      if (mismatch === undefined) rememberClean(outputsId, outputsVersions);
+      else {
         ctx.logger.info('writing the Secret again', {
           certificate: key,
           reason: mismatch.reason,
