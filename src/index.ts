@@ -16,6 +16,8 @@ export {
   type EngineListener,
   type EngineOptions,
   type WaitForOptions,
+  type EngineStats,
+  type ControllerStats,
 } from './engine/engine.js';
 export type { ApprovalDecision, Approver, IssuanceBackoff } from './controllers/context.js';
 export type {
