@@ -27,8 +27,11 @@ const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 /** Options after validation and defaults. */
 export interface ResolvedAccountOptions {
   directoryUrl: string;
-  /** The account key as PKCS#8 PEM, whatever encoding it came in. */
-  accountKeyPkcs8Pem: string;
+  /**
+   * The account key, decoded once: signing with a KeyObject spares OpenSSL a PEM decode per
+   * signed request.
+   */
+  accountKey: KeyObject;
   /** base64url of the RFC 7638 JWK thumbprint (SHA-256) of the account key. */
   thumbprint: string;
   accountUrl?: string;
@@ -50,7 +53,7 @@ export function resolveAccountOptions(options: AcmeAccountOptions): ResolvedAcco
   const key = accountKey(options.accountKeyPem);
   const resolved: ResolvedAccountOptions = {
     directoryUrl,
-    accountKeyPkcs8Pem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    accountKey: key,
     thumbprint: jwkThumbprint(key),
     skipTLSVerify: options.skipTLSVerify === true,
     requestTimeoutMs: options.requestTimeoutMs ?? defaultRequestTimeoutMs,

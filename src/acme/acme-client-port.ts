@@ -11,6 +11,10 @@
  * - Nonces: acme-client 5.4 asks `newNonce` before every signed request and uses a response's
  *   `Replay-Nonce` only to retry a `badNonce`. The adapter serves `getNonce()` from the nonces of
  *   earlier answers first, which saves a round trip per step.
+ * - Signing: acme-client keeps the account key as PEM and passes it to `crypto.sign` (and to
+ *   `createPublicKey` for the JWK) on every signed request, so OpenSSL decodes the PEM each time.
+ *   The adapter gives the `HttpClient` the key as a `KeyObject`, decoded once per client, which
+ *   both calls take as they take PEM; the JWK, hence the thumbprint, is the same.
  * - `badNonce`: retried at once with the nonce of the rejection, at most twice
  *   (RFC 8555 §6.5), and reported as a transient error after that.
  * - Waiting: acme-client's `backoffAttempts` only drives its polling helpers (`verifyChallenge`,
@@ -30,7 +34,7 @@ import { AcmeError, ValidationError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { resolveAccountOptions, type ResolvedAccountOptions } from './account-options.js';
 import { chainTopIssuedBy, pemCertificates } from './chain.js';
-import { acmeProblemTypes, classifyAcmeError } from './classify.js';
+import { acmeProblemTypes, classifyAcmeError, parseRetryAfter } from './classify.js';
 import {
   createTransport,
   RetryAfterHolds,
@@ -96,6 +100,8 @@ export function createAcmeClientPort(options: AcmeClientPortOptions = {}): AcmeP
 
 /** The part of acme-client's `HttpClient` the adapter drives. */
 interface AcmeClientHttp {
+  /** The key signed requests are signed with: PEM as acme-client stores it, a KeyObject here. */
+  accountKey: unknown;
   request(
     url: string,
     method: string,
@@ -117,10 +123,11 @@ function httpLayerOf(client: Client): AcmeClientHttp {
   const usable =
     typeof http === 'object' &&
     http !== null &&
-    HTTP_METHODS.every((name) => typeof (http as Record<string, unknown>)[name] === 'function');
+    HTTP_METHODS.every((name) => typeof (http as Record<string, unknown>)[name] === 'function') &&
+    Object.hasOwn(http, 'accountKey');
   if (!usable) {
     throw new AcmeError(
-      `acme-client's Client has no HttpClient with ${HTTP_METHODS.join('/')}: this adapter needs acme-client 5`,
+      `acme-client's Client has no HttpClient with accountKey and ${HTTP_METHODS.join('/')}: this adapter needs acme-client 5`,
       { transient: false },
     );
   }
@@ -129,6 +136,7 @@ function httpLayerOf(client: Client): AcmeClientHttp {
 
 class AcmeClientAdapter implements AcmeClient {
   readonly #options: ResolvedAccountOptions;
+  readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #http: AcmeClientHttp;
   #accountUrl: string | undefined;
@@ -142,12 +150,14 @@ class AcmeClientAdapter implements AcmeClient {
     holds: RetryAfterHolds,
   ) {
     this.#options = options;
+    this.#clock = clock;
     this.#logger = logger;
     this.#accountUrl = options.accountUrl;
     const eab = options.externalAccountBinding;
     const client = new Client({
       directoryUrl: options.directoryUrl,
-      accountKey: options.accountKeyPkcs8Pem,
+      // acme-client's constructor takes PEM only; the HttpClient gets the KeyObject below.
+      accountKey: options.accountKey.export({ type: 'pkcs8', format: 'pem' }),
       ...(eab === undefined
         ? {}
         : { externalAccountBinding: { kid: eab.keyId, hmacKey: eab.hmacKeyBase64Url } }),
@@ -164,6 +174,7 @@ class AcmeClientAdapter implements AcmeClient {
     const http = httpLayerOf(client);
     const fetchNonce = http.getNonce.bind(http);
     // Instance properties shadow the prototype: only this client's HttpClient changes.
+    http.accountKey = options.accountKey;
     http.request = transport.request;
     http.getNonce = async () => transport.takeNonce() ?? fetchNonce();
     this.#http = http;
@@ -221,23 +232,32 @@ class AcmeClientAdapter implements AcmeClient {
           transient: false,
         });
       }
-      return toOrderSnapshot(response.data, url);
+      return this.#withRetryAfter(toOrderSnapshot(response.data, url), response);
     });
   }
 
   async getOrder(url: string): Promise<AcmeOrderSnapshot> {
     checkUrl(url, 'url');
-    return this.#run(async () => toOrderSnapshot((await this.#postAsGet(url)).data, url));
+    return this.#run(async () => {
+      const response = await this.#postAsGet(url);
+      return this.#withRetryAfter(toOrderSnapshot(response.data, url), response);
+    });
   }
 
   async getAuthorization(url: string): Promise<AcmeAuthorizationSnapshot> {
     checkUrl(url, 'url');
-    return this.#run(async () => toAuthorizationSnapshot((await this.#postAsGet(url)).data, url));
+    return this.#run(async () => {
+      const response = await this.#postAsGet(url);
+      return this.#withRetryAfter(toAuthorizationSnapshot(response.data, url), response);
+    });
   }
 
   async getChallenge(url: string): Promise<AcmeChallengeSnapshot> {
     checkUrl(url, 'url');
-    return this.#run(async () => toChallengeSnapshot((await this.#postAsGet(url)).data, url));
+    return this.#run(async () => {
+      const response = await this.#postAsGet(url);
+      return this.#withRetryAfter(toChallengeSnapshot(response.data, url), response);
+    });
   }
 
   async keyAuthorization(token: string): Promise<string> {
@@ -256,7 +276,7 @@ class AcmeClientAdapter implements AcmeClient {
     return this.#run(async () => {
       try {
         const response = await this.#post(url, {}, { kid: await this.#kid() });
-        return toChallengeSnapshot(response.data, url);
+        return this.#withRetryAfter(toChallengeSnapshot(response.data, url), response);
       } catch (err) {
         // A repeat after a crash meets a challenge the server already moved on: report where it is.
         const current = await this.#currentStateAfter(err, () => this.getChallenge(url));
@@ -284,7 +304,7 @@ class AcmeClientAdapter implements AcmeClient {
           { csr: csr.toString('base64url') },
           { kid: await this.#kid() },
         );
-        return toOrderSnapshot(response.data, orderUrl);
+        return this.#withRetryAfter(toOrderSnapshot(response.data, orderUrl), response);
       } catch (err) {
         // Finalizing twice is refused (orderNotReady, 403); the first finalize is what counts.
         const current = await this.#currentStateAfter(err, () => this.getOrder(orderUrl));
@@ -310,6 +330,16 @@ class AcmeClientAdapter implements AcmeClient {
       // It is a preferred chain, not a required one (cert-manager falls back the same way).
       return chain.join('');
     });
+  }
+
+  /** Adds the answer's `Retry-After` (RFC 8555 §7.4, §7.5.1: when to poll again) to a snapshot. */
+  #withRetryAfter<T extends { retryAfterMs?: number }>(
+    snapshot: T,
+    response: TransportResponse,
+  ): T {
+    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock.now());
+    if (retryAfterMs !== undefined && retryAfterMs > 0) snapshot.retryAfterMs = retryAfterMs;
+    return snapshot;
   }
 
   /** Runs one step and reports any failure as an AcmeError. */

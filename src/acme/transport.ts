@@ -109,6 +109,12 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_POOLED_NONCES = 8;
 /** URLs held back by `Retry-After` at once; past this, the ones whose time has come are dropped. */
 const MAX_HELD_URLS = 256;
+/**
+ * Connections one client keeps open to its ACME server at once. A burst of steps (many
+ * certificates at a time) then waits briefly for a kept-alive socket instead of opening, and
+ * handshaking, one connection per request; the wait counts against `requestTimeoutMs`.
+ */
+const MAX_SOCKETS = 16;
 
 /**
  * Creates the transport of one client.
@@ -130,6 +136,7 @@ export function createTransport(options: TransportOptions): Transport {
     protocol === 'https:'
       ? (httpsAgent ??= new https.Agent({
           keepAlive: true,
+          maxSockets: MAX_SOCKETS,
           rejectUnauthorized: !options.skipTLSVerify,
           // `ca` replaces the default trust store, so the system roots are listed with the bundle.
           // They are parsed once into a secure context for this client: passed as `ca`, every new
@@ -142,7 +149,7 @@ export function createTransport(options: TransportOptions): Transport {
                 }),
               }),
         }))
-      : (httpAgent ??= new http.Agent({ keepAlive: true }));
+      : (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }));
 
   const request = (
     url: string,

@@ -102,6 +102,11 @@ export interface AcmeOrderSnapshot {
   error?: AcmeProblem;
   /** RFC 3339 time after which the server drops the order. */
   expires?: string;
+  /**
+   * The server's `Retry-After` on the answer this snapshot came in, in milliseconds: when to look
+   * again at the earliest (RFC 8555 §7.4, §7.5.1). Absent when the server sent none.
+   */
+  retryAfterMs?: number;
 }
 
 /** One challenge of an authorization as the server last reported it. */
@@ -118,6 +123,11 @@ export interface AcmeChallengeSnapshot {
   error?: AcmeProblem;
   /** RFC 3339 time the server validated the challenge. */
   validated?: string;
+  /**
+   * The server's `Retry-After` on the answer this snapshot came in, in milliseconds: when to look
+   * again at the earliest (RFC 8555 §7.4, §7.5.1). Absent when the server sent none.
+   */
+  retryAfterMs?: number;
 }
 
 /** An ACME authorization as the server last reported it. */
@@ -134,6 +144,11 @@ export interface AcmeAuthorizationSnapshot {
   challenges: AcmeChallengeSnapshot[];
   /** RFC 3339 time after which the authorization lapses. */
   expires?: string;
+  /**
+   * The server's `Retry-After` on the answer this snapshot came in, in milliseconds: when to look
+   * again at the earliest (RFC 8555 §7.4, §7.5.1). Absent when the server sent none.
+   */
+  retryAfterMs?: number;
 }
 
 /**

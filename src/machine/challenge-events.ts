@@ -15,7 +15,8 @@ import type { ACMEState } from '../domain/types.js';
  * - `synced`: the ACME state read from the server while `Scheduled`.
  * - `presented`: the solver published the key.
  * - `selfCheckPassed` / `selfCheckFailed`: the propagation check ran.
- * - `acceptSent`: the challenge was POSTed to the ACME server.
+ * - `acceptSent`: the challenge was POSTed to the ACME server. `retryAfterMs` is the
+ *   `Retry-After` of its answer.
  * - `authorizationPending` / `authorizationValid` / `authorizationInvalid`: a poll of the
  *   authorization after the accept. `retryAfterMs` is the server's `Retry-After`.
  * - `transientError`: a step failed in a way a retry may fix (network, 5xx, `badNonce`, 429);
@@ -33,7 +34,7 @@ export type ChallengeEvent =
   | { type: 'presented' }
   | { type: 'selfCheckPassed' }
   | { type: 'selfCheckFailed'; reason: string }
-  | { type: 'acceptSent' }
+  | { type: 'acceptSent'; retryAfterMs?: number }
   | { type: 'authorizationPending'; retryAfterMs?: number }
   | { type: 'authorizationValid' }
   | { type: 'authorizationInvalid'; reason: string }

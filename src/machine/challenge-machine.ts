@@ -7,7 +7,12 @@ import type { ACMEState, Challenge, ChallengePhase, ChallengeStatus } from '../d
 import { InvalidTransitionError, ValidationError } from '../errors.js';
 import type { ChallengeEffect, ChallengeEvent } from './challenge-events.js';
 import { challengePhase } from './challenge-phases.js';
-import { backoffDelay, resolveChallengePolicy, type ChallengePolicy } from './challenge-policy.js';
+import {
+  backoffDelay,
+  pollDelay,
+  resolveChallengePolicy,
+  type ChallengePolicy,
+} from './challenge-policy.js';
 import { challengeTransitions } from './challenge-transitions.js';
 
 /** What a transition needs besides the challenge and the event. */
@@ -42,8 +47,13 @@ const AUTHORIZED = 'Successfully authorized domain';
  *
  * A phase change resets `status.attempts` to 0 and sets `status.nextAttemptAt` to `now`. Retries
  * stay in their phase: `transientError` and `cleanUpFailed` wait the exponential backoff (or a
- * longer `Retry-After`), `selfCheckFailed` waits `selfCheckIntervalMs`. A terminal phase sets
- * `status.cleanedUp` to false, so clean-up runs exactly once, and `status.processing` to false.
+ * longer `Retry-After`), `selfCheckFailed` waits `selfCheckIntervalMs`. The first poll of the
+ * authorization, after `acceptSent`, waits `firstPollDelayMs`; each poll after an
+ * `authorizationPending` waits `pollIntervalMs` (both: or a longer `Retry-After`, see
+ * {@link pollDelay}). Which poll is the first follows from the event alone, not from
+ * `status.attempts`, which counts consecutive failures of the step for its backoff (both events
+ * reset it to 0). A terminal phase sets `status.cleanedUp` to false, so clean-up runs exactly
+ * once, and `status.processing` to false.
  * A step that succeeds clears the `status.reason` left by an earlier failure.
  *
  * @throws InvalidTransitionError when the phase does not accept the event (see
@@ -132,13 +142,16 @@ export function transitionChallenge(
       status.processing = true;
       status.state = 'processing';
       status.attempts = 0;
-      status.nextAttemptAt = rfc3339(now + policy.pollIntervalMs, 'status.nextAttemptAt');
+      status.nextAttemptAt = rfc3339(
+        now + pollDelay(0, policy, event.retryAfterMs),
+        'status.nextAttemptAt',
+      );
       delete status.reason;
       break;
     case 'authorizationPending':
       status.attempts = 0;
       status.nextAttemptAt = rfc3339(
-        now + Math.max(policy.pollIntervalMs, event.retryAfterMs ?? 0),
+        now + pollDelay(1, policy, event.retryAfterMs),
         'status.nextAttemptAt',
       );
       delete status.reason;

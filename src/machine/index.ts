@@ -13,6 +13,7 @@ export {
 export {
   backoffDelay,
   defaultChallengePolicy,
+  pollDelay,
   resolveChallengePolicy,
   type ChallengePolicy,
 } from './challenge-policy.js';

@@ -40,6 +40,14 @@ export function solverFor(
   return config === undefined ? { solver } : { solver, config };
 }
 
+/** An event after which the authorization is polled, with the server's `Retry-After` if any. */
+function pollEvent(
+  type: 'acceptSent' | 'authorizationPending',
+  retryAfterMs: number | undefined,
+): ChallengeEvent {
+  return retryAfterMs === undefined ? { type } : { type, retryAfterMs };
+}
+
 /**
  * The challenges controller: runs the effects the challenge state machine asks for (sync, present,
  * self-check, accept, poll, clean up) and feeds their results back as events. Each new state is
@@ -164,13 +172,16 @@ export function createChallengesController(
         const current = authz.challenges.find((c) => c.url === challenge.spec.url);
         return { type: 'synced', state: current?.status ?? authz.status };
       }
-      case 'accept':
-        await client.acceptChallenge(challenge.spec.url);
-        return { type: 'acceptSent' };
+      case 'accept': {
+        const accepted = await client.acceptChallenge(challenge.spec.url);
+        return pollEvent('acceptSent', accepted.retryAfterMs);
+      }
       case 'pollAuthorization': {
         const authz = await client.getAuthorization(challenge.spec.authorizationURL);
         if (authz.status === 'valid') return { type: 'authorizationValid' };
-        if (authz.status === 'pending') return { type: 'authorizationPending' };
+        if (authz.status === 'pending') {
+          return pollEvent('authorizationPending', authz.retryAfterMs);
+        }
         const current = authz.challenges.find((c) => c.url === challenge.spec.url);
         const problem = current?.error;
         return {

@@ -1,10 +1,11 @@
-import type { AcmeClient } from '../../acme/index.js';
+import type { AcmeClient, AcmeOrderSnapshot } from '../../acme/index.js';
 import { pemDecode } from '../../crypto/index.js';
 import { getCondition } from '../../domain/conditions.js';
 import { parseResourceKey, resourceKey } from '../../domain/keys.js';
 import { selectSolver } from '../../domain/solver-selection.js';
 import type {
   ACMEAuthorization,
+  ACMEState,
   Challenge,
   ClusterIssuer,
   Issuer,
@@ -13,7 +14,7 @@ import type {
 } from '../../domain/types.js';
 import { AcmeError, CertflowError } from '../../errors.js';
 import { freezeSnapshot } from '../../events.js';
-import { isTerminalPhase } from '../../machine/index.js';
+import { isTerminalPhase, pollDelay } from '../../machine/index.js';
 import {
   errorMessage,
   exponentialBackoff,
@@ -40,13 +41,51 @@ function isFinished(order: Order): boolean {
 }
 
 /**
+ * The looks at one ACME order the server is still working on: `pending` with its authorizations
+ * valid, `processing`, or `valid` without a certificate URL yet.
+ */
+interface OrderPoll {
+  /** The ACME order URL, so that a new order under the same name starts afresh. */
+  url: string;
+  /** The state the looks saw; a new state starts a new series. */
+  state: ACMEState;
+  /** Looks made in that state, the finalize answer included. */
+  looks: number;
+  /** Clock time before which the order is not looked at again. */
+  dueAt: number;
+}
+
+/**
  * The orders controller: creates the ACME order, one Challenge per authorization that is not
  * already valid (solver chosen by the issuer's selectors), finalizes when ready and downloads the
  * chain. Every ACME call is preceded by a Store write of what is known so far.
+ *
+ * @remarks
+ * An order the server is still working on is looked at again soon the first time
+ * (`firstPollDelayMs`: after the finalize, or when it is still `pending` once its authorizations
+ * are valid), then every `pollIntervalMs`, never before the server's `Retry-After`. Reconciles
+ * that come earlier (the order's own writes, its Challenges changing) wait for that time too.
  */
 export function createOrdersController(ctx: ControllerContext): Controller {
   const { resources } = ctx;
   const failures = new Map<string, number>();
+  // In memory only: after a restart the first look is early again, which costs one request.
+  const polls = new Map<string, OrderPoll>();
+
+  /** Records a look that found the order still in the works; returns the wait until the next. */
+  function nextLook(key: string, snapshot: AcmeOrderSnapshot): number {
+    const previous = polls.get(key);
+    const looks =
+      previous?.url === snapshot.url && previous.state === snapshot.status ? previous.looks : 0;
+    const delay = pollDelay(looks, ctx.options.challengePolicy, snapshot.retryAfterMs);
+    polls.set(key, {
+      url: snapshot.url,
+      state: snapshot.status,
+      looks: looks + 1,
+      dueAt: ctx.clock.now() + delay,
+    });
+    return delay;
+  }
 
   async function writeStatus(order: Order, status: OrderStatus): Promise<Order> {
     const next = await resources.updateIfChanged(order, { ...order, status });
@@ -135,6 +174,7 @@ export function createOrdersController(ctx: ControllerContext): Controller {
   }
 
   async function step(
+    key: string,
     order: Order,
     issuer: Issuer | ClusterIssuer,
     client: AcmeClient,
@@ -205,12 +245,17 @@ export function createOrdersController(ctx: ControllerContext): Controller {
       if (!challenges.every((c) => c.status?.phase === 'Valid')) return undefined;
     }
 
+    const poll = polls.get(key);
+    if (poll?.url === status.url) {
+      const wait = poll.dueAt - ctx.clock.now();
+      if (wait > 0) return wait;
+    }
     const acmeOrder = await client.getOrder(status.url);
     switch (acmeOrder.status) {
       case 'pending':
         // Authorizations are valid here but the server has not moved the order yet.
         await writeStatus(order, { ...status, state: 'pending' });
-        return ctx.options.challengePolicy.pollIntervalMs;
+        return nextLook(key, acmeOrder);
       case 'ready': {
         // Stored before the finalize: a process killed after it finalizes again, which the port
         // answers with the order's state, so the step is safe to repeat.
@@ -222,14 +267,14 @@ export function createOrdersController(ctx: ControllerContext): Controller {
           csrDer,
         );
         await writeStatus(ready, { ...status, state: finalized.status });
-        return 0;
+        // The finalize answer is the first look at the order in its new state.
+        return finalized.status === 'processing' ? nextLook(key, finalized) : 0;
       }
       case 'processing':
         await writeStatus(order, { ...status, state: 'processing' });
-        return ctx.options.challengePolicy.pollIntervalMs;
+        return nextLook(key, acmeOrder);
       case 'valid': {
-        if (acmeOrder.certificateUrl === undefined)
-          return ctx.options.challengePolicy.pollIntervalMs;
+        if (acmeOrder.certificateUrl === undefined) return nextLook(key, acmeOrder);
         const chain = await client.downloadCertificate(
           acmeOrder.certificateUrl,
           issuer.spec.acme?.preferredChain,
@@ -239,6 +284,7 @@ export function createOrdersController(ctx: ControllerContext): Controller {
           state: 'valid',
           certificate: Buffer.from(chain).toString('base64'),
         });
+        polls.delete(key);
         return undefined;
       }
       default: {
@@ -252,6 +298,7 @@ export function createOrdersController(ctx: ControllerContext): Controller {
               : `${problem.type}: ${problem.detail ?? ''}`,
           failureTime: rfc3339(ctx.clock.now()),
         });
+        polls.delete(key);
         return undefined;
       }
     }
@@ -260,8 +307,14 @@ export function createOrdersController(ctx: ControllerContext): Controller {
   async function reconcile(key: string): Promise<number | undefined> {
     const ref = parseResourceKey(key);
     const order = await resources.get('Order', ref.namespace, ref.name);
-    if (order === undefined || order.metadata.deletionTimestamp !== undefined) return undefined;
-    if (isFinished(order)) return undefined;
+    if (
+      order === undefined ||
+      order.metadata.deletionTimestamp !== undefined ||
+      isFinished(order)
+    ) {
+      polls.delete(key);
+      return undefined;
+    }
     const issuer = await findIssuer(ctx, order.metadata.namespace, order.spec.issuerRef);
     if (
       issuer === undefined ||
@@ -281,7 +334,7 @@ export function createOrdersController(ctx: ControllerContext): Controller {
     }
     try {
       const client = await ctx.acmeClient(issuer);
-      const delay = await step(order, issuer, client);
+      const delay = await step(key, order, issuer, client);
       failures.delete(key);
       return delay;
     } catch (err) {

@@ -4,26 +4,37 @@ import { transitionChallenge, type ChallengeEvent } from '../../../src/machine/i
 import { NOW, at, challengeIn, deepFreeze, makeChallenge, statusIn, thrown } from './fixtures.js';
 
 describe('acceptSent: Accepted (not processing) → Accepted (processing)', () => {
+  // The first poll comes after firstPollDelayMs (at most pollIntervalMs); a longer Retry-After
+  // on the accept's answer wins.
   it.each([
-    { policy: {}, poll: 1_000 },
-    { policy: { pollIntervalMs: 250 }, poll: 250 },
-  ])('marks the challenge processing and polls after $poll ms', ({ policy, poll }) => {
-    const challenge = deepFreeze(challengeIn('Accepted', { attempts: 2, reason: 'badNonce' }));
-    const { next, effects } = transitionChallenge(
-      challenge,
-      { type: 'acceptSent' },
-      { now: NOW, policy },
-    );
-    expect(next.status).toMatchObject({
-      phase: 'Accepted',
-      processing: true,
-      state: 'processing',
-      attempts: 0,
-      nextAttemptAt: at(poll),
-    });
-    expect(next.status).not.toHaveProperty('reason');
-    expect(effects).toEqual([{ type: 'pollAuthorization' }]);
-  });
+    { retryAfterMs: undefined, policy: {}, poll: 100 },
+    { retryAfterMs: undefined, policy: { pollIntervalMs: 250 }, poll: 100 },
+    { retryAfterMs: undefined, policy: { firstPollDelayMs: 300 }, poll: 300 },
+    { retryAfterMs: undefined, policy: { firstPollDelayMs: 0 }, poll: 0 },
+    { retryAfterMs: undefined, policy: { pollIntervalMs: 50 }, poll: 50 },
+    { retryAfterMs: undefined, policy: { firstPollDelayMs: 5_000 }, poll: 1_000 },
+    { retryAfterMs: 0, policy: {}, poll: 100 },
+    { retryAfterMs: 40, policy: {}, poll: 100 },
+    { retryAfterMs: 3_000, policy: {}, poll: 3_000 },
+    { retryAfterMs: 3_000, policy: { pollIntervalMs: 2_000 }, poll: 3_000 },
+  ])(
+    'Retry-After $retryAfterMs with policy $policy → first poll in $poll ms',
+    ({ retryAfterMs, policy, poll }) => {
+      const challenge = deepFreeze(challengeIn('Accepted', { attempts: 2, reason: 'badNonce' }));
+      const event: ChallengeEvent =
+        retryAfterMs === undefined ? { type: 'acceptSent' } : { type: 'acceptSent', retryAfterMs };
+      const { next, effects } = transitionChallenge(challenge, event, { now: NOW, policy });
+      expect(next.status).toMatchObject({
+        phase: 'Accepted',
+        processing: true,
+        state: 'processing',
+        attempts: 0,
+        nextAttemptAt: at(poll),
+      });
+      expect(next.status).not.toHaveProperty('reason');
+      expect(effects).toEqual([{ type: 'pollAuthorization' }]);
+    },
+  );
 });
 
 describe('authorizationPending: Accepted (processing) → Accepted, poll again', () => {
@@ -35,6 +46,9 @@ describe('authorizationPending: Accepted (processing) → Accepted, poll again',
     { retryAfterMs: 7_000, policy: {}, delay: 7_000 },
     { retryAfterMs: 7_000, policy: { pollIntervalMs: 9_000 }, delay: 9_000 },
     { retryAfterMs: undefined, policy: { pollIntervalMs: 9_000 }, delay: 9_000 },
+    // Only the first poll is early: a pending authorization is polled again after the interval.
+    { retryAfterMs: undefined, policy: { firstPollDelayMs: 10 }, delay: 1_000 },
+    { retryAfterMs: 40, policy: { firstPollDelayMs: 10, pollIntervalMs: 500 }, delay: 500 },
   ])(
     'Retry-After $retryAfterMs with policy $policy → next poll in $delay ms',
     ({ retryAfterMs, policy, delay }) => {
@@ -56,6 +70,47 @@ describe('authorizationPending: Accepted (processing) → Accepted, poll again',
       expect(effects).toEqual([{ type: 'pollAuthorization' }]);
     },
   );
+});
+
+describe('a run of polls after the accept', () => {
+  it('waits the short delay once, then the interval', () => {
+    const policy = { firstPollDelayMs: 150, pollIntervalMs: 2_000 };
+    let challenge = deepFreeze(challengeIn('Accepted'));
+    const waits: number[] = [];
+    let now = NOW;
+    for (const event of [
+      { type: 'acceptSent' },
+      { type: 'authorizationPending' },
+      { type: 'authorizationPending' },
+    ] as const) {
+      challenge = deepFreeze(transitionChallenge(challenge, event, { now, policy }).next);
+      const due = Date.parse(challenge.status?.nextAttemptAt ?? '');
+      waits.push(due - now);
+      now = due;
+    }
+    expect(waits).toEqual([150, 2_000, 2_000]);
+  });
+
+  it('keeps the interval after a failed poll was retried', () => {
+    const policy = { firstPollDelayMs: 150, pollIntervalMs: 2_000, backoffBaseMs: 700 };
+    const accepted = transitionChallenge(
+      deepFreeze(challengeIn('Accepted')),
+      { type: 'acceptSent' },
+      { now: NOW, policy },
+    ).next;
+    const retried = transitionChallenge(
+      deepFreeze(accepted),
+      { type: 'transientError', reason: 'ECONNRESET' },
+      { now: NOW + 150, policy },
+    ).next;
+    expect(retried.status?.nextAttemptAt).toBe(at(150 + 700));
+    const pending = transitionChallenge(
+      deepFreeze(retried),
+      { type: 'authorizationPending' },
+      { now: NOW + 850, policy },
+    ).next;
+    expect(pending.status?.nextAttemptAt).toBe(at(850 + 2_000));
+  });
 });
 
 describe('the authorization result ends the challenge', () => {

@@ -13,6 +13,7 @@ describe('the challenge policy', () => {
     expect(defaultChallengePolicy).toEqual({
       selfCheckIntervalMs: 10_000,
       pollIntervalMs: 1_000,
+      firstPollDelayMs: 100,
       backoffBaseMs: 1_000,
       backoffMaxMs: 60_000,
       timeoutMs: 3_600_000,
@@ -34,6 +35,7 @@ describe('the challenge policy', () => {
   it.each([
     { field: 'selfCheckIntervalMs', value: -1 },
     { field: 'pollIntervalMs', value: Number.NaN },
+    { field: 'firstPollDelayMs', value: -100 },
     { field: 'backoffBaseMs', value: Number.POSITIVE_INFINITY },
     { field: 'backoffMaxMs', value: '60000' },
     { field: 'timeoutMs', value: null },
