@@ -241,6 +241,8 @@ class CertflowEngine implements Engine {
   private readonly queues = new Map<ResourceKind, { controller: Controller; queue: WorkQueue }>();
   private readonly challengeIndex = new Map<string, Challenge>();
   private readonly inFlight = new Set<string>();
+  /** Challenges in phase Queued, so that a round of the scheduler need not look at the others. */
+  private readonly queuedChallenges = new Set<string>();
   private readonly issuerWaiters = new Map<string, Set<string>>();
   private readonly secretWatchers = new Map<string, Set<string>>();
   /** The Secrets each Certificate watches, to drop its entries when it is deleted. */
@@ -436,8 +438,13 @@ class CertflowEngine implements Engine {
     }
     if (change.type === 'delete') this.forgotten(kind, key);
     if (kind === 'Challenge') {
-      if (change.type === 'delete') this.challengeIndex.delete(key);
-      else if (value !== undefined) this.challengeIndex.set(key, value as Challenge);
+      if (change.type === 'delete') {
+        this.challengeIndex.delete(key);
+        this.queuedChallenges.delete(key);
+      } else if (value !== undefined) {
+        this.challengeIndex.set(key, value as Challenge);
+        this.noteQueued(key, value as Challenge);
+      }
       this.kickScheduler();
     }
     if (change.type === 'delete') this.queues.get(kind)?.queue.forget(key);
@@ -464,6 +471,11 @@ class CertflowEngine implements Engine {
         resourceKey(owner.kind as ResourceKind, ref.namespace, owner.name),
       );
     }
+  }
+
+  private noteQueued(key: string, challenge: Challenge): void {
+    if ((challenge.status?.phase ?? 'Queued') === 'Queued') this.queuedChallenges.add(key);
+    else this.queuedChallenges.delete(key);
   }
 
   private watchSecret(secretKey: string, certificateKey: string): void {
@@ -603,17 +615,26 @@ class CertflowEngine implements Engine {
     if (!this.started) return;
     // The in-flight set is authoritative: only the scheduler adds to it, and a challenge leaves it
     // when it is seen terminal or deleted, so a late Store notification cannot free a slot twice.
-    const candidates: Challenge[] = [];
-    for (const [key, challenge] of this.challengeIndex) {
-      const phase = challenge.status?.phase ?? 'Queued';
-      if (this.inFlight.has(key)) {
-        if (isTerminalPhase(phase)) this.inFlight.delete(key);
-        else candidates.push(phase === 'Queued' ? withPhase(challenge, 'Scheduled') : challenge);
-      } else if (phase === 'Queued') {
-        candidates.push(challenge);
-      }
+    // Only the in-flight and the Queued challenges matter, and nothing can start while every slot
+    // is taken: with thousands waiting, a round then costs as little as the slots it checks.
+    const inFlight: Challenge[] = [];
+    for (const key of this.inFlight) {
+      const challenge = this.challengeIndex.get(key);
+      const phase = challenge?.status?.phase ?? 'Queued';
+      if (challenge === undefined || isTerminalPhase(phase)) this.inFlight.delete(key);
+      else inFlight.push(phase === 'Queued' ? withPhase(challenge, 'Scheduled') : challenge);
     }
-    for (const key of this.inFlight) if (!this.challengeIndex.has(key)) this.inFlight.delete(key);
+    if (
+      this.inFlight.size >= this.options.maxConcurrentChallenges ||
+      this.queuedChallenges.size === 0
+    ) {
+      return;
+    }
+    const candidates = inFlight;
+    for (const key of this.queuedChallenges) {
+      const challenge = this.challengeIndex.get(key);
+      if (challenge !== undefined && !this.inFlight.has(key)) candidates.push(challenge);
+    }
     const picks = pickChallengesToSchedule(candidates, {
       maxConcurrentChallenges: this.options.maxConcurrentChallenges,
     });
@@ -633,6 +654,7 @@ class CertflowEngine implements Engine {
         const written = await this.resources.update(next);
         this.inFlight.add(key);
         this.challengeIndex.set(key, written);
+        this.queuedChallenges.delete(key);
         this.emitSafely('challenge:transition', {
           challenge: freezeSnapshot(written),
           from: 'Queued',
@@ -753,6 +775,7 @@ class CertflowEngine implements Engine {
         }
         if (kind === 'Challenge') {
           this.challengeIndex.set(key, resource as Challenge);
+          this.noteQueued(key, resource as Challenge);
           if (isInFlight(resource as Challenge)) this.inFlight.add(key);
         }
         const renewal =
