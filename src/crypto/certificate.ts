@@ -4,30 +4,34 @@
  * @packageDocumentation
  */
 
-import * as pkijs from 'pkijs';
+import { KeyObject, createPublicKey } from 'node:crypto';
 import { CryptoError } from '../errors.js';
-import { bytesEqual, decodeDer, encodeDer, guard, toHex } from './der.js';
+import { base64url, toHex } from './der.js';
+import {
+  bitStringOf,
+  children,
+  encodingOf,
+  expect,
+  readDer,
+  tags,
+  timeOf,
+  unsignedOf,
+  type Element,
+} from './der-reader.js';
 import { readExtensions } from './extensions.js';
-import { publicKeySpkiDer } from './keys.js';
+import { publicJwk, type PublicJwk } from './keys.js';
 import { decodeName } from './names.js';
 import { derFromInput } from './pem.js';
-import { normaliseSpki, spkiAlgorithm } from './signature.js';
+import { readSpki, spkiAlgorithm, type SpkiParts } from './signature.js';
 import type { CertificateInfo, PrivateKey } from './types.js';
 
-/** A certificate as pkijs holds it, with its raw DER. */
-export interface DecodedCertificate {
-  certificate: pkijs.Certificate;
-  der: Uint8Array;
-}
-
-/** Decodes a certificate (PEM or DER) into pkijs, with {@link CryptoError} on malformed input. */
-export function decodeCertificate(pemOrDer: string | Uint8Array): DecodedCertificate {
-  const der = derFromInput(pemOrDer, ['CERTIFICATE']);
-  const certificate = guard(
-    'certificate',
-    () => new pkijs.Certificate({ schema: decodeDer(der, 'certificate') }),
-  );
-  return { certificate, der };
+/** A parsed certificate, with the encoded names that chain building and signing compare. */
+export interface ReadCertificate {
+  info: CertificateInfo;
+  /** The subject Name, DER (a view into `info.der`). */
+  subjectDer: Uint8Array;
+  /** The issuer Name, DER (a view into `info.der`). */
+  issuerDer: Uint8Array;
 }
 
 /**
@@ -44,43 +48,79 @@ export function decodeCertificate(pemOrDer: string | Uint8Array): DecodedCertifi
  * ```
  */
 export function parseCertificate(pemOrDer: string | Uint8Array): CertificateInfo {
-  return describeCertificate(decodeCertificate(pemOrDer));
+  return readCertificate(pemOrDer).info;
 }
 
-/** The {@link CertificateInfo} of a decoded certificate. */
-export function describeCertificate({ certificate, der }: DecodedCertificate): CertificateInfo {
-  return guard('certificate', () => {
-    const subject = decodeName(certificate.subject.toSchema());
-    const issuer = decodeName(certificate.issuer.toSchema());
-    const publicKeySpki = encodeDer(certificate.subjectPublicKeyInfo.toSchema());
-    const { subjectKeyIdentifier, authorityKeyIdentifier, ...extensions } = readExtensions(
-      certificate.extensions,
-    );
-    return {
-      serialNumber: serialHex(certificate.serialNumber.valueBlock.valueHexView),
-      subject: subject.fields,
-      subjectText: subject.text,
-      issuer: issuer.fields,
-      issuerText: issuer.text,
-      notBefore: certificate.notBefore.value,
-      notAfter: certificate.notAfter.value,
-      ...extensions,
-      ...(subjectKeyIdentifier === undefined ? {} : { subjectKeyIdentifier }),
-      ...(authorityKeyIdentifier === undefined ? {} : { authorityKeyIdentifier }),
-      publicKeySpki,
-      keyAlgorithm: spkiAlgorithm(publicKeySpki).keyAlgorithm,
-      der,
-    };
-  });
+/**
+ * {@link parseCertificate}, also returning the encoded subject and issuer names.
+ *
+ * @remarks
+ * Reads the DER directly (see `der-reader.ts`): tens of microseconds, where pkijs took
+ * milliseconds and node's `X509Certificate` a fifth of one, and node's text forms of names and
+ * SANs would still need parsing back.
+ */
+export function readCertificate(pemOrDer: string | Uint8Array): ReadCertificate {
+  const der = derFromInput(pemOrDer, ['CERTIFICATE']);
+  const what = 'certificate';
+  const [tbs, signatureAlgorithm, signatureValue, extra] = children(
+    expect(readDer(der, what), tags.sequence, what),
+    what,
+  );
+  expect(signatureAlgorithm, tags.sequence, what);
+  bitStringOf(signatureValue, what);
+  if (extra !== undefined) throw new CryptoError(`${what} is malformed`);
+  const fields = children(expect(tbs, tags.sequence, what), what);
+  // version [0] EXPLICIT is absent in v1 certificates.
+  let i = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const next = (): Element | undefined => fields[i++];
+  const serialNumber = next();
+  expect(next(), tags.sequence, what);
+  const issuer = expect(next(), tags.sequence, 'certificate issuer');
+  const [notBefore, notAfter, more] = children(expect(next(), tags.sequence, what), what);
+  if (more !== undefined) throw new CryptoError('certificate validity is malformed');
+  const subject = expect(next(), tags.sequence, 'certificate subject');
+  const spki = expect(next(), tags.sequence, 'certificate public key');
+  let extensions: Element | undefined;
+  // issuerUniqueID [1] and subjectUniqueID [2] are skipped; extensions [3] EXPLICIT come last.
+  for (let field = next(); field !== undefined; field = next()) {
+    if (field.tag === 0xa3 && extensions === undefined) {
+      const [list, rest] = children(field, 'certificate extensions');
+      extensions = expect(list, tags.sequence, 'certificate extensions');
+      if (rest !== undefined) throw new CryptoError('certificate extensions are malformed');
+    } else if (!((field.tag === 0x81 || field.tag === 0x82) && extensions === undefined)) {
+      throw new CryptoError(`${what} is malformed`);
+    }
+  }
+  const subjectName = decodeName(subject, 'certificate subject');
+  const issuerName = decodeName(issuer, 'certificate issuer');
+  const { subjectKeyIdentifier, authorityKeyIdentifier, ...extensionInfo } =
+    readExtensions(extensions);
+  const publicKeySpki = encodingOf(spki).slice();
+  const info: CertificateInfo = {
+    serialNumber: toHex(unsignedOf(serialNumber, 'certificate serial number')),
+    subject: subjectName.fields,
+    subjectText: subjectName.text,
+    issuer: issuerName.fields,
+    issuerText: issuerName.text,
+    notBefore: timeOf(notBefore, 'certificate notBefore'),
+    notAfter: timeOf(notAfter, 'certificate notAfter'),
+    ...extensionInfo,
+    ...(subjectKeyIdentifier === undefined ? {} : { subjectKeyIdentifier }),
+    ...(authorityKeyIdentifier === undefined ? {} : { authorityKeyIdentifier }),
+    publicKeySpki,
+    keyAlgorithm: readSpki(spki).keyAlgorithm,
+    der,
+  };
+  return { info, subjectDer: encodingOf(subject), issuerDer: encodingOf(issuer) };
 }
 
 /**
  * Whether `key` is the private half of the certificate's public key.
  *
  * @remarks
- * Compares the public keys after a WebCrypto round trip, so encodings that differ only in form
+ * Compares the public key itself, not its encoding, so encodings that differ only in form
  * (a compressed EC point, RSA parameters left out) still match. A malformed certificate is a
- * {@link CryptoError}; a certificate key certflow cannot import simply does not match.
+ * {@link CryptoError}; a certificate key certflow cannot read simply does not match.
  *
  * @example
  * ```ts
@@ -91,25 +131,59 @@ export async function keyMatchesCertificate(
   key: PrivateKey,
   certPemOrDer: string | Uint8Array,
 ): Promise<boolean> {
-  const { certificate } = decodeCertificate(certPemOrDer);
-  return keyMatchesSpki(key, encodeDer(certificate.subjectPublicKeyInfo.toSchema()));
+  return keyMatchesSpki(key, readCertificate(certPemOrDer).info.publicKeySpki);
 }
 
-/** Whether `key`'s public half is the public key `spki`; `false` when `spki` cannot be read. */
-export async function keyMatchesSpki(key: PrivateKey, spki: Uint8Array): Promise<boolean> {
-  const keySpki = await publicKeySpkiDer(key);
-  if (bytesEqual(keySpki, spki)) return true;
+/**
+ * Whether `key`'s public half is the public key `spki` (DER SubjectPublicKeyInfo); `false` when
+ * `spki` cannot be read.
+ *
+ * @remarks
+ * The usual encodings (an RSA modulus and exponent, an uncompressed EC point, a raw Ed25519
+ * key) are compared member by member with the JWK of the key's public half, which node exports
+ * without an OpenSSL encoder (microseconds, where exporting or decoding a
+ * SubjectPublicKeyInfo takes a fifth of a millisecond). Anything else, such as a compressed EC
+ * point, is decoded by node and compared with `KeyObject#equals`.
+ */
+export function keyMatchesSpki(key: PrivateKey, spki: Uint8Array): boolean {
+  const verdict = compareMembers(publicJwk(key), spki);
+  if (verdict !== undefined) return verdict;
   try {
-    return bytesEqual(keySpki, await normaliseSpki(spki));
+    const other = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    return other.equals(KeyObject.from(key.publicKey));
+  } catch {
+    return false;
+  }
+}
+
+/** `true` or `false` when the members decide it; `undefined` when node has to decode `spki`. */
+function compareMembers(jwk: PublicJwk, spki: Uint8Array): boolean | undefined {
+  let parts: SpkiParts;
+  try {
+    parts = spkiAlgorithm(spki);
   } catch (err) {
     if (err instanceof CryptoError) return false;
     throw err;
   }
-}
-
-/** Lowercase hex of a DER INTEGER's magnitude: whole bytes, leading zero bytes dropped. */
-function serialHex(bytes: Uint8Array): string {
-  let start = 0;
-  while (start < bytes.byteLength - 1 && bytes[start] === 0) start++;
-  return toHex(bytes.subarray(start));
+  const { keyAlgorithm, curve, publicKey } = parts;
+  if (keyAlgorithm === 'Ed25519') {
+    return jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && base64url(publicKey) === jwk.x;
+  }
+  if (keyAlgorithm === 'ECDSA') {
+    if (jwk.kty !== 'EC' || curve === undefined || jwk.crv !== curve.name) return false;
+    if (publicKey[0] !== 0x04 || publicKey.byteLength !== 1 + 2 * curve.bytes) return undefined;
+    return (
+      base64url(publicKey.subarray(1, 1 + curve.bytes)) === jwk.x &&
+      base64url(publicKey.subarray(1 + curve.bytes)) === jwk.y
+    );
+  }
+  if (jwk.kty !== 'RSA') return false;
+  try {
+    const what = 'RSA public key';
+    const [n, e] = children(expect(readDer(publicKey, what), tags.sequence, what), what);
+    return base64url(unsignedOf(n, what)) === jwk.n && base64url(unsignedOf(e, what)) === jwk.e;
+  } catch (err) {
+    if (err instanceof CryptoError) return false;
+    throw err;
+  }
 }

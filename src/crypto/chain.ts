@@ -4,16 +4,11 @@
  * @packageDocumentation
  */
 
-import { bytesEqual, encodeDer } from './der.js';
-import { decodeCertificate, describeCertificate } from './certificate.js';
+import { bytesEqual } from './der.js';
+import { readCertificate, type ReadCertificate } from './certificate.js';
 import { pemEncode, splitPemChain } from './pem.js';
-import type { CertificateInfo } from './types.js';
 
-interface ChainEntry {
-  info: CertificateInfo;
-  subjectDer: Uint8Array;
-  issuerDer: Uint8Array;
-}
+type ChainEntry = ReadCertificate;
 
 /**
  * Orders certificates leaf first, then each one's issuer, up to a self-signed root or the last
@@ -39,13 +34,9 @@ interface ChainEntry {
 export function orderChain(pems: string[]): string[] {
   const entries: ChainEntry[] = [];
   for (const pem of pems.flatMap((text) => splitPemChain(text))) {
-    const decoded = decodeCertificate(pem);
-    if (entries.some((entry) => bytesEqual(entry.info.der, decoded.der))) continue;
-    entries.push({
-      info: describeCertificate(decoded),
-      subjectDer: encodeDer(decoded.certificate.subject.toSchema()),
-      issuerDer: encodeDer(decoded.certificate.issuer.toSchema()),
-    });
+    const read = readCertificate(pem);
+    if (entries.some((entry) => bytesEqual(entry.info.der, read.info.der))) continue;
+    entries.push(read);
   }
   let best: ChainEntry[] = [];
   for (const candidate of entries) {

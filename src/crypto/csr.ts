@@ -5,7 +5,18 @@
  */
 
 import * as pkijs from 'pkijs';
-import { decodeDer, encodeDer, guard, oids } from './der.js';
+import { CryptoError } from '../errors.js';
+import { encodeDer, oids } from './der.js';
+import {
+  bitStringOf,
+  children,
+  encodingOf,
+  expect,
+  oidOf,
+  readDer,
+  tags,
+  type Element,
+} from './der-reader.js';
 import {
   basicConstraintsExtension,
   generalNames,
@@ -87,31 +98,64 @@ export async function createCsr(
  * ```
  */
 export async function parseCsr(pemOrDer: string | Uint8Array): Promise<CsrInfo> {
+  const { signed, ...info } = readCsr(pemOrDer);
+  return {
+    ...info,
+    signatureValid: await verifySignature(
+      info.publicKeySpki,
+      signed.algorithmOid,
+      signed.data,
+      signed.signature,
+    ),
+  };
+}
+
+/** A CSR's fields, and what its self-signature covers, before the signature is checked. */
+export interface ReadCsr extends Omit<CsrInfo, 'signatureValid'> {
+  signed: { algorithmOid: string; data: Uint8Array; signature: Uint8Array };
+}
+
+/**
+ * {@link parseCsr} without the signature check, which costs more than the parse (a public key
+ * import and a verification): for comparing a request certflow made itself with a spec.
+ */
+export function readCsr(pemOrDer: string | Uint8Array): ReadCsr {
   const der = derFromInput(pemOrDer, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
-  const csr = guard(
-    'certificate request',
-    () => new pkijs.CertificationRequest({ schema: decodeDer(der, 'certificate request') }),
+  const what = 'certificate request';
+  const [requestInfo, signatureAlgorithm, signatureValue, extra] = children(
+    expect(readDer(der, what), tags.sequence, what),
+    what,
   );
-  const requested = csr.attributes?.find((attribute) => attribute.type === oids.extensionRequest);
-  const extensions = guard('certificate request extensions', () =>
-    requested === undefined ? [] : new pkijs.Extensions({ schema: requested.values[0] }).extensions,
-  );
+  const info = expect(requestInfo, tags.sequence, what);
+  const [algorithmOid] = children(expect(signatureAlgorithm, tags.sequence, what), what);
+  const signature = bitStringOf(signatureValue, what);
+  const [version, subject, publicKeyInfo, attributes, more] = children(info, what);
+  expect(version, tags.integer, what);
+  const spki = expect(publicKeyInfo, tags.sequence, what);
+  // attributes [0] IMPLICIT SET OF Attribute; a request without them is taken too.
+  if (
+    extra !== undefined ||
+    more !== undefined ||
+    (attributes !== undefined && attributes.tag !== 0xa0)
+  ) {
+    throw new CryptoError(`${what} is malformed`);
+  }
+  let requested: Element | undefined;
+  for (const attribute of attributes === undefined ? [] : children(attributes, what)) {
+    const [type, values] = children(expect(attribute, tags.sequence, what), what);
+    if (requested !== undefined || oidOf(type, what) !== oids.extensionRequest) continue;
+    requested = children(expect(values, tags.set, what), what)[0];
+  }
   const {
     subjectKeyIdentifier: _ski,
     authorityKeyIdentifier: _aki,
-    ...info
-  } = readExtensions(extensions);
-  const publicKeySpki = encodeDer(csr.subjectPublicKeyInfo.toSchema());
+    ...extensions
+  } = readExtensions(requested === undefined ? undefined : expect(requested, tags.sequence, what));
   return {
-    subject: decodeName(csr.subject.toSchema()).fields,
-    ...info,
-    publicKeySpki,
-    signatureValid: await verifySignature(
-      publicKeySpki,
-      csr.signatureAlgorithm,
-      csr.tbsView,
-      csr.signatureValue.valueBlock.valueHexView,
-    ),
+    subject: decodeName(expect(subject, tags.sequence, what), 'certificate request subject').fields,
+    ...extensions,
+    publicKeySpki: encodingOf(spki).slice(),
+    signed: { algorithmOid: oidOf(algorithmOid, what), data: encodingOf(info), signature },
   };
 }
 

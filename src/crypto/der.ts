@@ -1,11 +1,8 @@
 /**
- * DER helpers shared by the crypto module: strict decoding, hex, byte comparison, OIDs.
+ * DER helpers shared by the crypto module: encoding, hex and base64url, byte comparison, OIDs.
  *
  * @packageDocumentation
  */
-
-import * as asn1js from 'asn1js';
-import { CertflowError, CryptoError } from '../errors.js';
 
 /** Object identifiers the crypto module reads or writes. */
 export const oids = {
@@ -31,24 +28,6 @@ export const oids = {
   extKeyUsage: '2.5.29.37',
 } as const;
 
-/**
- * Decodes exactly one DER value.
- *
- * @remarks
- * Trailing bytes are an error: a truncated or concatenated input is malformed, not "the first
- * object". The message names only `what`, never the bytes, since the input may be a private key.
- */
-export function decodeDer(der: Uint8Array, what: string): asn1js.AsnType {
-  const decoded = asn1js.fromBER(der);
-  if (decoded.offset === -1) {
-    throw new CryptoError(`${what} is not valid DER`);
-  }
-  if (decoded.offset !== der.byteLength) {
-    throw new CryptoError(`${what} has ${der.byteLength - decoded.offset} trailing bytes`);
-  }
-  return decoded.result;
-}
-
 /** The DER encoding of an asn1js or pkijs schema object, as a fresh byte array. */
 export function encodeDer(value: { toBER(sizeOnly?: boolean): ArrayBuffer }): Uint8Array {
   return new Uint8Array(value.toBER(false));
@@ -59,6 +38,11 @@ export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+/** Unpadded base64url of `bytes`, as JWK members are written. */
+export function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
 /** Whether two byte arrays hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
@@ -66,40 +50,9 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The child elements of a constructed value, or `undefined` when it is not a SEQUENCE/SET. */
-export function childrenOf(value: asn1js.AsnType | undefined): asn1js.AsnType[] | undefined {
-  return value instanceof asn1js.Constructed ? value.valueBlock.value : undefined;
-}
-
-/** A context-specific tagged element (`[n]`) among `elements`, if present. */
-export function taggedChild(
-  elements: readonly asn1js.AsnType[],
-  tagNumber: number,
-): asn1js.AsnType | undefined {
-  return elements.find(
-    (element) =>
-      element instanceof asn1js.BaseBlock &&
-      element.idBlock.tagClass === 3 &&
-      element.idBlock.tagNumber === tagNumber,
-  );
-}
-
 /** A fresh copy of `bytes` backed by its own ArrayBuffer, as WebCrypto's typings want. */
 export function ownBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
   return copy;
-}
-
-/**
- * Runs `fn`, turning anything but a certflow error into a {@link CryptoError} that says `what`
- * is malformed: pkijs reports schema mismatches as plain `Error`s.
- */
-export function guard<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (CertflowError.is(err)) throw err;
-    throw new CryptoError(`${what} is malformed`, { cause: err });
-  }
 }

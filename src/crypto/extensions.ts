@@ -7,8 +7,20 @@
 
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { ValidationError } from '../errors.js';
-import { decodeDer, guard, oids, ownBytes, toHex } from './der.js';
+import { CryptoError, ValidationError } from '../errors.js';
+import { oids, ownBytes, toHex } from './der.js';
+import {
+  bitStringOf,
+  booleanOf,
+  children,
+  expect,
+  latin1,
+  oidOf,
+  readDer,
+  tags,
+  valueOf,
+  type Element,
+} from './der-reader.js';
 import { formatIpAddress, parseIpAddress } from './ip.js';
 import { decodeUsages, keyUsageBitString, keyUsageBitsFrom, type EncodedUsages } from './usages.js';
 import { subtle } from './webcrypto.js';
@@ -187,14 +199,15 @@ function extension(
 }
 
 /**
- * Reads SANs, usages, basicConstraints and key identifiers.
+ * Reads SANs, usages, basicConstraints and key identifiers from a DER `Extensions` (SEQUENCE OF
+ * Extension), or from none.
  *
  * @remarks
- * Each extension is decoded from its own bytes rather than through pkijs' lazy parsed values,
- * so a malformed extension throws a {@link CryptoError} instead of reading as absent. Other
- * GeneralName kinds (otherName, directoryName, ...) and unknown extensions are skipped.
+ * A malformed extension certflow reads throws a {@link CryptoError} instead of reading as
+ * absent. Other GeneralName kinds (otherName, directoryName, ...) and unknown extensions are
+ * skipped; when an extension appears twice, the SANs add up and the last one wins otherwise.
  */
-export function readExtensions(extensions: readonly pkijs.Extension[] | undefined): ExtensionInfo {
+export function readExtensions(extensions: Element | undefined): ExtensionInfo {
   const info: ExtensionInfo = {
     dnsNames: [],
     ipAddresses: [],
@@ -205,62 +218,89 @@ export function readExtensions(extensions: readonly pkijs.Extension[] | undefine
   };
   let keyUsageBits = 0;
   let extKeyUsageOids: string[] = [];
-  for (const ext of extensions ?? []) {
-    guard(`extension ${ext.extnID}`, () => {
-      const value = decodeDer(ext.extnValue.valueBlock.valueHexView, `extension ${ext.extnID}`);
-      switch (ext.extnID) {
-        case oids.subjectAltName:
-          readGeneralNames(new pkijs.GeneralNames({ schema: value }).names, info);
-          break;
-        case oids.keyUsage:
-          if (value instanceof asn1js.BitString) {
-            keyUsageBits = keyUsageBitsFrom(value.valueBlock.valueHexView);
-          }
-          break;
-        case oids.extKeyUsage:
-          extKeyUsageOids = new pkijs.ExtKeyUsage({ schema: value }).keyPurposes;
-          break;
-        case oids.basicConstraints:
-          info.isCA = new pkijs.BasicConstraints({ schema: value }).cA;
-          break;
-        case oids.subjectKeyIdentifier:
-          if (value instanceof asn1js.OctetString) {
-            info.subjectKeyIdentifier = toHex(value.valueBlock.valueHexView);
-          }
-          break;
-        case oids.authorityKeyIdentifier: {
-          const keyId = new pkijs.AuthorityKeyIdentifier({ schema: value }).keyIdentifier;
-          if (keyId !== undefined)
-            info.authorityKeyIdentifier = toHex(keyId.valueBlock.valueHexView);
-          break;
+  const list = extensions === undefined ? [] : children(extensions, 'extensions');
+  for (const ext of list) {
+    const [id, second, third, extra] = children(
+      expect(ext, tags.sequence, 'extension'),
+      'extension',
+    );
+    const oid = oidOf(id, 'extension');
+    const what = `extension ${oid}`;
+    // critical is optional (DEFAULT FALSE); it does not change what certflow reads.
+    const octets = second?.tag === tags.boolean ? third : second;
+    if (extra !== undefined || (second?.tag === tags.boolean && third === undefined)) {
+      throw new CryptoError(`${what} is malformed`);
+    }
+    const value = readDer(valueOf(expect(octets, tags.octetString, what)), what);
+    switch (oid) {
+      case oids.subjectAltName:
+        readGeneralNames(value, info, what);
+        break;
+      case oids.keyUsage:
+        if (value.tag === tags.bitString) keyUsageBits = keyUsageBitsFrom(bitStringOf(value, what));
+        break;
+      case oids.extKeyUsage:
+        extKeyUsageOids = children(expect(value, tags.sequence, what), what).map((purpose) =>
+          oidOf(purpose, what),
+        );
+        break;
+      case oids.basicConstraints: {
+        const [cA, pathLength, more] = children(expect(value, tags.sequence, what), what);
+        const pathLen = cA?.tag === tags.boolean ? pathLength : cA;
+        if (more !== undefined || (pathLen !== undefined && pathLen.tag !== tags.integer)) {
+          throw new CryptoError(`${what} is malformed`);
         }
+        info.isCA = cA?.tag === tags.boolean && booleanOf(cA, what);
+        break;
       }
-    });
+      case oids.subjectKeyIdentifier:
+        if (value.tag === tags.octetString) info.subjectKeyIdentifier = toHex(valueOf(value));
+        break;
+      case oids.authorityKeyIdentifier:
+        for (const field of children(expect(value, tags.sequence, what), what)) {
+          // keyIdentifier [0], authorityCertIssuer [1], authorityCertSerialNumber [2]
+          if (field.tag === 0x80) info.authorityKeyIdentifier = toHex(valueOf(field));
+          else if (field.tag !== 0xa1 && field.tag !== 0x82) {
+            throw new CryptoError(`${what} is malformed`);
+          }
+        }
+        break;
+    }
   }
   info.usages = decodeUsages(keyUsageBits, extKeyUsageOids);
   return info;
 }
 
-function readGeneralNames(names: readonly pkijs.GeneralName[], info: SubjectAltNames): void {
-  for (const name of names) {
-    const value: unknown = name.value;
-    if (name.type === GENERAL_NAME.ip && value instanceof asn1js.OctetString) {
-      const text = formatIpAddress(value.valueBlock.valueHexView);
+/**
+ * GeneralName tags: otherName [0], rfc822Name [1], dNSName [2], x400Address [3],
+ * directoryName [4], ediPartyName [5], uniformResourceIdentifier [6], iPAddress [7],
+ * registeredID [8]. The string kinds and iPAddress are primitive, the others constructed.
+ */
+const GENERAL_NAME_TAGS = new Set([0xa0, 0x81, 0x82, 0xa3, 0xa4, 0xa5, 0x86, 0x87, 0x88]);
+
+function readGeneralNames(names: Element, info: SubjectAltNames, what: string): void {
+  for (const name of children(expect(names, tags.sequence, what), what)) {
+    if (!GENERAL_NAME_TAGS.has(name.tag)) throw new CryptoError(`${what} is malformed`);
+    const value = valueOf(name);
+    // Context-specific primitive tags; the string kinds are IA5String, one character per octet.
+    const kind = name.tag & 0x1f;
+    if (name.tag !== (0x80 | kind)) continue;
+    if (kind === GENERAL_NAME.dns) info.dnsNames.push(latin1(value));
+    else if (kind === GENERAL_NAME.email) info.emailAddresses.push(latin1(value));
+    else if (kind === GENERAL_NAME.uri) info.uris.push(latin1(value));
+    else if (kind === GENERAL_NAME.ip) {
+      const text = formatIpAddress(value);
       if (text !== undefined) info.ipAddresses.push(text);
-    } else if (typeof value === 'string') {
-      if (name.type === GENERAL_NAME.dns) info.dnsNames.push(value);
-      else if (name.type === GENERAL_NAME.email) info.emailAddresses.push(value);
-      else if (name.type === GENERAL_NAME.uri) info.uris.push(value);
     }
   }
 }
 
 /** A key identifier for `spki`: SHA-256 of the subjectPublicKey bits, cut to 160 bits (RFC 7093). */
 export async function keyIdentifier(spki: Uint8Array): Promise<Uint8Array> {
-  const info = guard(
+  const [, publicKey] = children(
+    expect(readDer(spki, 'public key'), tags.sequence, 'public key'),
     'public key',
-    () => new pkijs.PublicKeyInfo({ schema: decodeDer(spki, 'public key') }),
   );
-  const bits = ownBytes(info.subjectPublicKey.valueBlock.valueHexView);
+  const bits = ownBytes(bitStringOf(publicKey, 'public key'));
   return new Uint8Array(await subtle().digest('SHA-256', bits)).subarray(0, 20);
 }

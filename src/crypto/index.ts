@@ -2,7 +2,9 @@
  * certflow's crypto: private keys, CSRs, certificates and PEM, on pkijs + asn1js over WebCrypto.
  *
  * @remarks
- * The only module that touches pkijs, asn1js or WebCrypto. Malformed PEM/DER and failed key
+ * The only module that touches pkijs, asn1js or WebCrypto. Certificates, CSRs and keys are read
+ * by a small DER reader of its own (asn1js is far too slow to parse every Secret); pkijs and
+ * asn1js build and sign them. Malformed PEM/DER and failed key
  * operations throw `CryptoError`; bad option values throw `ValidationError` naming the field.
  * No message ever quotes key material.
  *

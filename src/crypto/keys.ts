@@ -5,8 +5,20 @@
  */
 
 import * as asn1js from 'asn1js';
+import { KeyObject, type webcrypto as nodeWebCrypto } from 'node:crypto';
 import { CryptoError, ValidationError } from '../errors.js';
-import { childrenOf, decodeDer, encodeDer, oids, ownBytes, taggedChild } from './der.js';
+import { base64url, encodeDer, oids, ownBytes } from './der.js';
+import {
+  bitStringOf,
+  children,
+  expect,
+  integerOf,
+  oidOf,
+  readDer,
+  tags,
+  unsignedOf,
+  valueOf,
+} from './der-reader.js';
 import { pemBlocks, pemEncode } from './pem.js';
 import { curves } from './signature.js';
 import type { KeyAlgorithm, KeySpec, PrivateKey } from './types.js';
@@ -141,55 +153,55 @@ export async function importPrivateKeyPem(pem: string): Promise<PrivateKey> {
         : 'no private key PEM block found',
     );
   }
-  const pkcs8 =
+  const read =
     block.label === 'RSA PRIVATE KEY'
-      ? wrapPkcs8(rsaAlgorithmIdentifier(), block.der)
+      ? readRsaKey(block.der, () => wrapPkcs8(rsaAlgorithmIdentifier(), block.der))
       : block.label === 'EC PRIVATE KEY'
-        ? wrapPkcs8(ecAlgorithmIdentifier(sec1CurveOid(block.der)), block.der)
-        : block.der;
-  return importPkcs8(pkcs8);
-}
-
-async function importPkcs8(der: Uint8Array): Promise<PrivateKey> {
-  const info = readPkcs8(der);
-  let params: { name: string; hash?: string; namedCurve?: string };
-  let spec: Required<KeySpec>;
-  if (info.algorithmOid === oids.rsaEncryption) {
-    params = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-    spec = { algorithm: 'RSA', size: 0 };
-  } else if (info.algorithmOid === oids.ed25519) {
-    params = { name: 'Ed25519' };
-    spec = { algorithm: 'Ed25519', size: 0 };
-  } else if (info.algorithmOid === oids.ecPublicKey) {
-    const curve = curves.find((candidate) => candidate.oid === info.curveOid);
-    if (curve === undefined) {
-      throw new CryptoError(`unsupported elliptic curve ${info.curveOid ?? '(none)'}`);
-    }
-    params = { name: 'ECDSA', namedCurve: curve.name };
-    spec = { algorithm: 'ECDSA', size: curve.size };
-  } else {
-    throw new CryptoError(`unsupported private key algorithm ${info.algorithmOid}`);
-  }
+        ? readEcKey(block.der, undefined, (curve) =>
+            wrapPkcs8(ecAlgorithmIdentifier(curve.oid), block.der),
+          )
+        : readPkcs8Key(block.der);
   let privateKey: CryptoKey;
   let publicKey: CryptoKey;
   try {
-    privateKey = await subtle().importKey('pkcs8', ownBytes(der), params, true, ['sign']);
-    publicKey = await derivePublicKey(privateKey, params);
+    ({ privateKey, publicKey } = await importRead(read));
   } catch (err) {
-    throw new CryptoError(`${spec.algorithm} private key could not be imported`, { cause: err });
+    throw new CryptoError(`${read.spec.algorithm} private key could not be imported`, {
+      cause: err,
+    });
   }
+  let spec = read.spec;
   if (spec.algorithm === 'RSA' && 'modulusLength' in privateKey.algorithm) {
     spec = { algorithm: 'RSA', size: Number(privateKey.algorithm.modulusLength) };
   }
   return new KeyHandle(spec, privateKey, publicKey);
 }
 
-/** WebCrypto cannot derive a public key directly: go through the JWK and keep public members. */
-async function derivePublicKey(
-  privateKey: CryptoKey,
-  params: { name: string; hash?: string; namedCurve?: string },
-): Promise<CryptoKey> {
+type ImportParams = { name: string; hash?: string; namedCurve?: string };
+
+/** Imports a key read from its DER: from its JWK members when it has them, else from PKCS#8. */
+async function importRead({
+  params,
+  pkcs8,
+  halves,
+}: ReadPrivateKey): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> {
+  if (halves !== undefined) {
+    return {
+      privateKey: await subtle().importKey('jwk', halves.privateJwk, params, true, ['sign']),
+      publicKey:
+        halves.publicPoint === undefined
+          ? await subtle().importKey('jwk', halves.publicJwk, params, true, ['verify'])
+          : await subtle().importKey('raw', ownBytes(halves.publicPoint), params, true, ['verify']),
+    };
+  }
+  let privateKey = await subtle().importKey('pkcs8', ownBytes(pkcs8()), params, true, ['sign']);
+  // WebCrypto cannot derive a public key directly: the private key's JWK has its members.
   const jwk = await subtle().exportKey('jwk', privateKey);
+  if (jwk.kty === 'EC') {
+    // An EC key read without its public point would also be written without it (SEC1 and
+    // PKCS#8 alike); imported from its JWK it carries the point, as the keys certflow makes do.
+    privateKey = await subtle().importKey('jwk', jwk, params, true, ['sign']);
+  }
   const members = jwk.kty === 'RSA' ? ['kty', 'n', 'e'] : ['kty', 'crv', 'x', 'y'];
   const publicJwk = Object.fromEntries(
     members.flatMap((member) => {
@@ -197,7 +209,137 @@ async function derivePublicKey(
       return value === undefined ? [] : [[member, value]];
     }),
   );
-  return subtle().importKey('jwk', { ...publicJwk, ext: true }, params, true, ['verify']);
+  return {
+    privateKey,
+    publicKey: await subtle().importKey('jwk', { ...publicJwk, ext: true }, params, true, [
+      'verify',
+    ]),
+  };
+}
+
+/**
+ * A private key read from its DER.
+ *
+ * @remarks
+ * WebCrypto imports a key from JWK members three (EC) to eight (RSA) times faster than from
+ * PKCS#8 (OpenSSL 3 decodes DER through its generic decoder chain, about 0.5 ms a key), and the
+ * public half then needs no export and re-import. So when the DER carries both halves (RSA; ECDSA with its public
+ * point, as every common tool writes it), `halves` holds them; otherwise (Ed25519, an EC key
+ * without its public point, a multi-prime RSA key) the key goes through PKCS#8.
+ */
+interface ReadPrivateKey {
+  spec: Required<KeySpec>;
+  params: ImportParams;
+  /** The key as a PKCS#8 PrivateKeyInfo, built only when needed. */
+  pkcs8: () => Uint8Array;
+  halves?: {
+    privateJwk: JsonWebKey;
+    publicJwk: JsonWebKey;
+    /** An uncompressed EC point: imported as `raw`, cheaper than a JWK for EC keys. */
+    publicPoint?: Uint8Array;
+  };
+}
+
+type JsonWebKey = nodeWebCrypto.JsonWebKey;
+
+/** Reads a PrivateKeyInfo (RFC 5208 / 5958). */
+function readPkcs8Key(der: Uint8Array): ReadPrivateKey {
+  const info = readPkcs8(der);
+  if (info.algorithmOid === oids.rsaEncryption) return readRsaKey(info.privateKey, () => der);
+  if (info.algorithmOid === oids.ecPublicKey) {
+    const curve = curves.find((candidate) => candidate.oid === info.curveOid);
+    if (curve === undefined) {
+      throw new CryptoError(`unsupported elliptic curve ${info.curveOid ?? '(none)'}`);
+    }
+    return readEcKey(info.privateKey, curve, () => der);
+  }
+  if (info.algorithmOid === oids.ed25519) {
+    return {
+      spec: { algorithm: 'Ed25519', size: 0 },
+      params: { name: 'Ed25519' },
+      pkcs8: () => der,
+    };
+  }
+  throw new CryptoError(`unsupported private key algorithm ${info.algorithmOid}`);
+}
+
+const RSA_MEMBERS = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
+
+/** Reads a PKCS#1 RSAPrivateKey. */
+function readRsaKey(der: Uint8Array, pkcs8: () => Uint8Array): ReadPrivateKey {
+  const what = 'RSA private key';
+  const [version, ...rest] = children(expect(readDer(der, what), tags.sequence, what), what);
+  // The size is filled in from WebCrypto's modulusLength once imported.
+  const spec: Required<KeySpec> = { algorithm: 'RSA', size: 0 };
+  const params = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  // Version 1 is a multi-prime key, which JWK import cannot take: PKCS#8 it is.
+  const twoPrime = rest.length === RSA_MEMBERS.length && integerOf(version, what)[0] === 0;
+  if (!twoPrime) return { spec, params, pkcs8 };
+  const privateJwk: JsonWebKey = { kty: 'RSA', ext: true };
+  for (const [i, member] of RSA_MEMBERS.entries()) {
+    privateJwk[member] = base64url(unsignedOf(rest[i], what));
+  }
+  const publicJwk: JsonWebKey = {
+    kty: 'RSA',
+    n: privateJwk.n ?? '',
+    e: privateJwk.e ?? '',
+    ext: true,
+  };
+  return { spec, params, pkcs8, halves: { privateJwk, publicJwk } };
+}
+
+/** Reads a SEC1 ECPrivateKey; `outerCurve` is the one PKCS#8 names outside it, if any. */
+function readEcKey(
+  der: Uint8Array,
+  outerCurve: (typeof curves)[number] | undefined,
+  pkcs8: (curve: (typeof curves)[number]) => Uint8Array,
+): ReadPrivateKey {
+  const what = 'EC private key';
+  const [version, secretElement, ...optional] = children(
+    expect(readDer(der, what), tags.sequence, what),
+    what,
+  );
+  expect(version, tags.integer, what);
+  const secret = valueOf(expect(secretElement, tags.octetString, what));
+  let curve = outerCurve;
+  let point: Uint8Array | undefined;
+  for (const field of optional) {
+    // parameters [0] EXPLICIT ECParameters, publicKey [1] EXPLICIT BIT STRING
+    const [inner] = children(field, what);
+    if (field.tag === 0xa0 && curve === undefined) {
+      const oid = inner?.tag === tags.oid ? oidOf(inner, what) : '(explicit parameters)';
+      curve = curves.find((candidate) => candidate.oid === oid);
+      if (curve === undefined) throw new CryptoError(`unsupported elliptic curve ${oid}`);
+    } else if (field.tag === 0xa1) {
+      point = bitStringOf(inner, what);
+    }
+  }
+  if (curve === undefined) throw new CryptoError('EC private key does not name its curve');
+  const found = curve; // a const, so that the pkcs8 closure below keeps the narrowed type
+  const spec: Required<KeySpec> = { algorithm: 'ECDSA', size: found.size };
+  const params = { name: 'ECDSA', namedCurve: found.name };
+  const read: ReadPrivateKey = { spec, params, pkcs8: () => pkcs8(found) };
+  if (
+    point === undefined ||
+    point[0] !== 0x04 ||
+    point.byteLength !== 1 + 2 * found.bytes ||
+    secret.byteLength > found.bytes
+  ) {
+    return read;
+  }
+  const d = new Uint8Array(found.bytes);
+  d.set(secret, found.bytes - secret.byteLength);
+  const publicJwk: JsonWebKey = {
+    kty: 'EC',
+    crv: found.name,
+    x: base64url(point.subarray(1, 1 + found.bytes)),
+    y: base64url(point.subarray(1 + found.bytes)),
+    ext: true,
+  };
+  return {
+    ...read,
+    halves: { privateJwk: { ...publicJwk, d: base64url(d) }, publicJwk, publicPoint: point },
+  };
 }
 
 /**
@@ -225,20 +367,23 @@ export async function exportPrivateKeyPem(
       `must be PKCS1 or PKCS8, not ${JSON.stringify(encoding)}`,
     );
   }
-  let pkcs8: Uint8Array;
+  const [type, label] =
+    encoding === 'PKCS8' || key.spec.algorithm === 'Ed25519'
+      ? (['pkcs8', 'PRIVATE KEY'] as const)
+      : key.spec.algorithm === 'RSA'
+        ? (['pkcs1', 'RSA PRIVATE KEY'] as const)
+        : (['sec1', 'EC PRIVATE KEY'] as const);
+  let der: Buffer;
   try {
-    pkcs8 = new Uint8Array(await subtle().exportKey('pkcs8', key.privateKey));
+    // The CryptoKey's KeyObject is the same native key; node writes all three forms itself (SEC1
+    // with the curve and public key), where WebCrypto only writes PKCS#8.
+    der = KeyObject.from(key.privateKey).export({ type, format: 'der' });
   } catch (err) {
     throw new CryptoError(`${key.spec.algorithm} private key could not be exported`, {
       cause: err,
     });
   }
-  if (encoding === 'PKCS8' || key.spec.algorithm === 'Ed25519') {
-    return pemEncode('PRIVATE KEY', pkcs8);
-  }
-  const info = readPkcs8(pkcs8);
-  if (key.spec.algorithm === 'RSA') return pemEncode('RSA PRIVATE KEY', info.privateKey);
-  return pemEncode('EC PRIVATE KEY', await toSec1(info, key.publicKey));
+  return pemEncode(label, der);
 }
 
 /**
@@ -253,6 +398,27 @@ export async function publicKeySpkiDer(key: PrivateKey): Promise<Uint8Array> {
   return new Uint8Array(await subtle().exportKey('spki', key.publicKey));
 }
 
+/** The JWK members of a public key. */
+export type PublicJwk = nodeWebCrypto.JsonWebKey;
+
+const publicJwks = new WeakMap<CryptoKey, PublicJwk>();
+
+/**
+ * The JWK of `key`'s public half, kept per key.
+ *
+ * @remarks
+ * Read through the key's `KeyObject` (the same native key as the CryptoKey, no copy): node writes
+ * a JWK from the key's numbers in microseconds, where an SPKI export runs OpenSSL's encoder.
+ */
+export function publicJwk(key: PrivateKey): PublicJwk {
+  let jwk = publicJwks.get(key.publicKey);
+  if (jwk === undefined) {
+    jwk = KeyObject.from(key.publicKey).export({ format: 'jwk' });
+    publicJwks.set(key.publicKey, jwk);
+  }
+  return jwk;
+}
+
 interface Pkcs8Info {
   algorithmOid: string;
   curveOid?: string;
@@ -260,23 +426,21 @@ interface Pkcs8Info {
   privateKey: Uint8Array;
 }
 
-/** Reads a PrivateKeyInfo (RFC 5208 / 5958). */
+/** The algorithm and inner key of a PrivateKeyInfo (RFC 5208 / 5958). */
 function readPkcs8(der: Uint8Array): Pkcs8Info {
-  const [version, algorithm, privateKey] = childrenOf(decodeDer(der, 'private key')) ?? [];
-  const [oid, params] = childrenOf(algorithm) ?? [];
-  if (
-    !(version instanceof asn1js.Integer) ||
-    !(oid instanceof asn1js.ObjectIdentifier) ||
-    !(privateKey instanceof asn1js.OctetString)
-  ) {
+  const what = 'private key';
+  const [version, algorithm, privateKey] = children(
+    expect(readDer(der, what), tags.sequence, what),
+    what,
+  );
+  if (version?.tag !== tags.integer || privateKey?.tag !== tags.octetString) {
     throw new CryptoError('private key is not a PKCS#8 PrivateKeyInfo');
   }
+  const [oid, params] = children(expect(algorithm, tags.sequence, what), what);
   return {
-    algorithmOid: oid.valueBlock.toString(),
-    ...(params instanceof asn1js.ObjectIdentifier
-      ? { curveOid: params.valueBlock.toString() }
-      : {}),
-    privateKey: new Uint8Array(privateKey.valueBlock.valueHexView),
+    algorithmOid: oidOf(oid, what),
+    ...(params?.tag === tags.oid ? { curveOid: oidOf(params, what) } : {}),
+    privateKey: valueOf(privateKey).slice(),
   };
 }
 
@@ -305,46 +469,4 @@ function ecAlgorithmIdentifier(curveOid: string): asn1js.Sequence {
       new asn1js.ObjectIdentifier({ value: curveOid }),
     ],
   });
-}
-
-/** The curve named in a SEC1 ECPrivateKey's `parameters [0]`. */
-function sec1CurveOid(der: Uint8Array): string {
-  const elements = childrenOf(decodeDer(der, 'EC private key'));
-  if (elements === undefined || !(elements[1] instanceof asn1js.OctetString)) {
-    throw new CryptoError('EC private key is not a SEC1 ECPrivateKey');
-  }
-  const [curve] = childrenOf(taggedChild(elements, 0)) ?? [];
-  if (!(curve instanceof asn1js.ObjectIdentifier)) {
-    throw new CryptoError('EC private key does not name its curve');
-  }
-  return curve.valueBlock.toString();
-}
-
-/**
- * A standalone SEC1 ECPrivateKey: PKCS#8 leaves the curve out of the inner key (it is in the
- * outer AlgorithmIdentifier), but a standalone key must name it for other tools to read it.
- */
-async function toSec1(info: Pkcs8Info, publicKey: CryptoKey): Promise<Uint8Array> {
-  const elements = childrenOf(decodeDer(info.privateKey, 'EC private key'));
-  const secret = elements?.[1];
-  if (!(secret instanceof asn1js.OctetString) || info.curveOid === undefined) {
-    throw new CryptoError('EC private key is not a SEC1 ECPrivateKey');
-  }
-  const point = new Uint8Array(await subtle().exportKey('raw', publicKey));
-  return encodeDer(
-    new asn1js.Sequence({
-      value: [
-        new asn1js.Integer({ value: 1 }),
-        secret,
-        new asn1js.Constructed({
-          idBlock: { tagClass: 3, tagNumber: 0 },
-          value: [new asn1js.ObjectIdentifier({ value: info.curveOid })],
-        }),
-        new asn1js.Constructed({
-          idBlock: { tagClass: 3, tagNumber: 1 },
-          value: [new asn1js.BitString({ valueHex: ownBytes(point).buffer })],
-        }),
-      ],
-    }),
-  );
 }

@@ -5,8 +5,9 @@
  */
 
 import * as asn1js from 'asn1js';
-import { ValidationError } from '../errors.js';
-import { childrenOf, encodeDer, toHex } from './der.js';
+import { CryptoError, ValidationError } from '../errors.js';
+import { encodeDer, toHex } from './der.js';
+import { children, encodingOf, expect, oidOf, stringOf, tags, type Element } from './der-reader.js';
 import type { SubjectFields } from './types.js';
 
 type ListField = Exclude<keyof SubjectFields, 'commonName' | 'serialNumber'>;
@@ -86,27 +87,29 @@ export function encodeName(fields: SubjectFields, field: string): Uint8Array {
 }
 
 /**
- * Reads a decoded Name (SEQUENCE OF RDN).
+ * Reads a Name (SEQUENCE OF RDN) in DER.
  *
  * @remarks
  * Attributes certflow has no field for still show in the text (by short name or dotted OID);
- * in the fields, the first common name and serial number win.
+ * in the fields, the first common name and serial number win. A value that is not a string
+ * shows as `#` and the hex of its encoding, as RFC 4514 says. A malformed name is a
+ * `CryptoError` naming `what`.
  */
-export function decodeName(name: asn1js.AsnType): DecodedName {
+export function decodeName(name: Element, what: string): DecodedName {
   const fields: SubjectFields = {};
   const rdnTexts: string[] = [];
-  for (const rdn of childrenOf(name) ?? []) {
+  for (const rdn of children(expect(name, tags.sequence, what), what)) {
     const parts: string[] = [];
-    for (const atv of childrenOf(rdn) ?? []) {
-      const [type, value] = childrenOf(atv) ?? [];
-      if (!(type instanceof asn1js.ObjectIdentifier) || value === undefined) continue;
-      const oid = type.valueBlock.toString();
+    for (const atv of children(expect(rdn, tags.set, what), what)) {
+      const [type, value, extra] = children(expect(atv, tags.sequence, what), what);
+      if (value === undefined || extra !== undefined) throw new CryptoError(`${what} is malformed`);
+      const oid = oidOf(type, what);
       const known = ATTRIBUTE_TYPES.find((candidate) => candidate.oid === oid);
-      const text = stringValue(value);
+      const text = stringOf(value, what);
       if (known !== undefined && text !== undefined) addField(fields, known.field, text);
       const short = known?.short ?? EXTRA_SHORT_NAMES[oid] ?? oid;
       parts.push(
-        `${short}=${text === undefined ? `#${toHex(encodeDer(value))}` : escapeValue(text)}`,
+        `${short}=${text === undefined ? `#${toHex(encodingOf(value))}` : escapeValue(text)}`,
       );
     }
     rdnTexts.push(parts.join('+'));
@@ -121,10 +124,6 @@ function addField(fields: SubjectFields, field: keyof SubjectFields, value: stri
   }
   const list: ListField = field;
   (fields[list] ??= []).push(value);
-}
-
-function stringValue(value: asn1js.AsnType): string | undefined {
-  return value instanceof asn1js.BaseStringBlock ? value.getValue() : undefined;
 }
 
 /** RFC 4514 section 2.4 escaping. */

@@ -7,7 +7,7 @@
 import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { ValidationError } from '../errors.js';
-import { decodeCertificate, describeCertificate } from './certificate.js';
+import { parseCertificate } from './certificate.js';
 import { bytesEqual, encodeDer, ownBytes } from './der.js';
 import { exportPrivateKeyPem } from './keys.js';
 import { pemDecode, splitPemChain } from './pem.js';
@@ -175,7 +175,7 @@ export function encodePkcs12Truststore(options: Pkcs12TruststoreOptions): Uint8A
     new asn1js.ObjectIdentifier({ value: oids.anyExtendedKeyUsage }),
   );
   const bags = ders.map((der) => {
-    const subject = describeCertificate(decodeCertificate(der)).subjectText;
+    const subject = parseCertificate(der).subjectText;
     const friendlyName = attribute(oids.friendlyName, new asn1js.BmpString({ value: subject }));
     return certBag(der, [trusted, friendlyName]);
   });

@@ -8,7 +8,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CryptoError, ValidationError } from '../errors.js';
 import { encodeDer, ownBytes } from './der.js';
-import { decodeCertificate, describeCertificate, keyMatchesSpki } from './certificate.js';
+import { keyMatchesSpki, readCertificate } from './certificate.js';
 import { isEmptyName, parseCsr } from './csr.js';
 import {
   authorityInfoAccessExtension,
@@ -74,19 +74,19 @@ export async function signCertificate(options: SignOptions): Promise<string> {
   let issuerName: pkijs.RelativeDistinguishedNames;
   let authorityKeyId: string | undefined;
   if (options.issuerCertificate === undefined) {
-    if (!(await keyMatchesSpki(options.issuerKey, csr.publicKeySpki))) {
+    if (!keyMatchesSpki(options.issuerKey, csr.publicKeySpki)) {
       throw new CryptoError('issuerKey does not match the CSR public key (self-signed)');
     }
     issuerName = pkijs.RelativeDistinguishedNames.fromBER(subjectDer);
   } else {
-    const issuer = decodeCertificate(options.issuerCertificate);
-    const issuerInfo = describeCertificate(issuer);
-    if (!(await keyMatchesSpki(options.issuerKey, issuerInfo.publicKeySpki))) {
+    const issuer = readCertificate(options.issuerCertificate);
+    const issuerInfo = issuer.info;
+    if (!keyMatchesSpki(options.issuerKey, issuerInfo.publicKeySpki)) {
       throw new CryptoError('issuerKey does not match issuerCertificate');
     }
     // The issuer's name is copied byte for byte: chain builders compare names in encoded form
     // in practice, so a re-encoding (another string type) could break the chain.
-    issuerName = issuer.certificate.subject;
+    issuerName = pkijs.RelativeDistinguishedNames.fromBER(issuer.subjectDer.slice());
     authorityKeyId = issuerInfo.subjectKeyIdentifier;
   }
 

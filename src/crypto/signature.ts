@@ -8,7 +8,17 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CryptoError } from '../errors.js';
-import { childrenOf, decodeDer, encodeDer, oids, ownBytes } from './der.js';
+import { encodeDer, oids, ownBytes } from './der.js';
+import {
+  bitStringOf,
+  children,
+  expect,
+  oidOf,
+  readDer,
+  tags,
+  unsignedOf,
+  type Element,
+} from './der-reader.js';
 import type { KeyAlgorithm, PrivateKey } from './types.js';
 import { subtle, type CryptoKey } from './webcrypto.js';
 
@@ -119,25 +129,24 @@ export async function signPkiObject(
  */
 export async function verifySignature(
   spki: Uint8Array,
-  algorithm: pkijs.AlgorithmIdentifier,
+  algorithmOid: string,
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  const scheme = SCHEMES.find((candidate) => candidate.oid === algorithm.algorithmId);
+  const scheme = SCHEMES.find((candidate) => candidate.oid === algorithmOid);
   if (scheme === undefined) return false;
   const publicKey = await importPublicKey(spki, scheme.hash).catch(() => undefined);
   if (publicKey === undefined || publicKey.keyAlgorithm !== scheme.keyAlgorithm) return false;
   try {
-    let raw: ArrayBuffer | Uint8Array = signature;
-    if (scheme.keyAlgorithm === 'ECDSA') {
-      const decoded = asn1js.fromBER(ownBytes(signature));
-      if (decoded.offset === -1 || (childrenOf(decoded.result)?.length ?? 0) !== 2) return false;
-      raw = pkijs.createECDSASignatureFromCMS(decoded.result, publicKey.curveBytes);
-    }
+    const raw =
+      scheme.keyAlgorithm === 'ECDSA'
+        ? ecdsaRawSignature(signature, publicKey.curveBytes)
+        : signature;
+    if (raw === undefined) return false;
     return await subtle().verify(
       webCryptoParams(scheme.keyAlgorithm, scheme.hash),
       publicKey.key,
-      ownBytes(new Uint8Array(raw)),
+      ownBytes(raw),
       ownBytes(data),
     );
   } catch {
@@ -155,29 +164,63 @@ export interface ImportedPublicKey {
   curveBytes: number;
 }
 
-/** The algorithm of a SubjectPublicKeyInfo, without importing it. */
-export function spkiAlgorithm(spki: Uint8Array): {
-  keyAlgorithm: KeyAlgorithm;
-  curve?: (typeof curves)[number];
-} {
-  const [algorithm] = childrenOf(decodeDer(spki, 'public key')) ?? [];
-  const [oid, params] = childrenOf(algorithm) ?? [];
-  if (!(oid instanceof asn1js.ObjectIdentifier)) {
-    throw new CryptoError('public key is not a SubjectPublicKeyInfo');
+/**
+ * WebCrypto's form of an X.509 ECDSA signature: the DER `SEQUENCE { r, s }` as `r || s`, each
+ * `size` bytes; `undefined` when the signature is malformed.
+ */
+function ecdsaRawSignature(signature: Uint8Array, size: number): Uint8Array | undefined {
+  const what = 'ECDSA signature';
+  try {
+    const halves = children(expect(readDer(signature, what), tags.sequence, what), what);
+    if (halves.length !== 2) return undefined;
+    const raw = new Uint8Array(2 * size);
+    for (const [i, half] of halves.entries()) {
+      const magnitude = unsignedOf(half, what);
+      if (magnitude.byteLength > size) return undefined;
+      raw.set(magnitude, (i + 1) * size - magnitude.byteLength);
+    }
+    return raw;
+  } catch {
+    return undefined;
   }
-  const algorithmId = oid.valueBlock.toString();
-  if (algorithmId === oids.rsaEncryption) return { keyAlgorithm: 'RSA' };
-  if (algorithmId === oids.ed25519) return { keyAlgorithm: 'Ed25519' };
+}
+
+/** A SubjectPublicKeyInfo read without importing it. */
+export interface SpkiParts {
+  keyAlgorithm: KeyAlgorithm;
+  /** The named curve of an ECDSA key. */
+  curve?: (typeof curves)[number];
+  /** The subjectPublicKey BIT STRING's contents. */
+  publicKey: Uint8Array;
+}
+
+/**
+ * Reads a SubjectPublicKeyInfo element: RSA, ECDSA on a supported named curve, or Ed25519.
+ * Anything else is a {@link CryptoError}.
+ */
+export function readSpki(spki: Element): SpkiParts {
+  const what = 'public key';
+  const [algorithm, subjectPublicKey, extra] = children(expect(spki, tags.sequence, what), what);
+  const [oid, params] = children(expect(algorithm, tags.sequence, what), what);
+  if (extra !== undefined) throw new CryptoError('public key is not a SubjectPublicKeyInfo');
+  const algorithmId = oidOf(oid, what);
+  const publicKey = bitStringOf(subjectPublicKey, what);
+  if (algorithmId === oids.rsaEncryption) return { keyAlgorithm: 'RSA', publicKey };
+  if (algorithmId === oids.ed25519) return { keyAlgorithm: 'Ed25519', publicKey };
   if (algorithmId === oids.ecPublicKey) {
-    const curveOid =
-      params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : undefined;
+    const curveOid = params?.tag === tags.oid ? oidOf(params, what) : undefined;
     const curve = curves.find((candidate) => candidate.oid === curveOid);
     if (curve === undefined) {
       throw new CryptoError(`unsupported elliptic curve ${curveOid ?? '(explicit parameters)'}`);
     }
-    return { keyAlgorithm: 'ECDSA', curve };
+    return { keyAlgorithm: 'ECDSA', curve, publicKey };
   }
   throw new CryptoError(`unsupported public key algorithm ${algorithmId}`);
+}
+
+/** {@link readSpki} on DER bytes. */
+export function spkiAlgorithm(spki: Uint8Array): SpkiParts {
+  return readSpki(readDer(spki, 'public key'));
 }
 
 /**
@@ -208,12 +251,6 @@ export async function importPublicKey(
     size: algorithm.modulusLength ?? curve?.size ?? 0,
     curveBytes: curve?.bytes ?? 0,
   };
-}
-
-/** The normalised DER SubjectPublicKeyInfo of `spki` (as WebCrypto re-exports it). */
-export async function normaliseSpki(spki: Uint8Array): Promise<Uint8Array> {
-  const { key } = await importPublicKey(spki);
-  return new Uint8Array(await subtle().exportKey('spki', key));
 }
 
 function webCryptoParams(

@@ -1,18 +1,14 @@
-import {
-  canonicalIpAddress,
-  parseCsr,
-  publicKeySpkiDer,
-  type CsrInfo,
-  type PrivateKey,
-} from '../../crypto/index.js';
+import { keyMatchesSpki } from '../../crypto/certificate.js';
+import { readCsr } from '../../crypto/csr.js';
+import { canonicalIpAddress, type CsrInfo, type PrivateKey } from '../../crypto/index.js';
 import { certificateDefaults, withCertificateDefaults } from '../../domain/defaults.js';
 import { parseGoDurationNanos } from '../../domain/duration.js';
 import type { Certificate, CertificateRequest } from '../../domain/types.js';
 
 /** A CertificateRequest compared with the Certificate spec it should have been made from. */
 export interface RequestComparison {
-  /** The request's CSR. */
-  csr: CsrInfo;
+  /** The request's CSR (its signature is not checked: the request is certflow's own). */
+  csr: Omit<CsrInfo, 'signatureValid'>;
   /** The spec fields the request does not match (`spec.dnsNames`, `spec.duration`, ...). */
   mismatches: string[];
 }
@@ -49,13 +45,13 @@ function durationNanos(duration: string | undefined): bigint | undefined {
  * The private key is not compared: whether the key still fits the spec is a question about the
  * Secret's key, asked separately. Returns undefined when the request's CSR cannot be read.
  */
-export async function compareRequestWithSpec(
+export function compareRequestWithSpec(
   request: CertificateRequest,
   certificate: Certificate,
-): Promise<RequestComparison | undefined> {
-  let csr: CsrInfo;
+): RequestComparison | undefined {
+  let csr: Omit<CsrInfo, 'signatureValid'>;
   try {
-    csr = await parseCsr(Buffer.from(request.spec.request, 'base64').toString('utf8'));
+    csr = readCsr(Buffer.from(request.spec.request, 'base64').toString('utf8'));
   } catch {
     return undefined;
   }
@@ -106,6 +102,6 @@ export async function compareRequestWithSpec(
 }
 
 /** Whether the CSR was made for `key` (carries its public key). */
-export async function csrIsForKey(csr: CsrInfo, key: PrivateKey): Promise<boolean> {
-  return Buffer.from(csr.publicKeySpki).equals(Buffer.from(await publicKeySpkiDer(key)));
+export function csrIsForKey(csr: Pick<CsrInfo, 'publicKeySpki'>, key: PrivateKey): boolean {
+  return keyMatchesSpki(key, csr.publicKeySpki);
 }

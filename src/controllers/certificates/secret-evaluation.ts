@@ -1,8 +1,8 @@
+import { keyMatchesSpki } from '../../crypto/certificate.js';
 import {
   importPrivateKeyPem,
-  keyMatchesCertificate,
   parseCertificate,
-  splitPemChain,
+  pemDecode,
   type CertificateInfo,
   type PrivateKey,
 } from '../../crypto/index.js';
@@ -126,9 +126,8 @@ async function parseKeyPair(
     }
     let info: CertificateInfo;
     try {
-      const leaf = splitPemChain(crtPem)[0];
-      if (leaf === undefined) throw new Error('no certificate PEM block found');
-      info = parseCertificate(leaf);
+      // The leaf is the first block; parsing its DER skips re-encoding the chain as PEM.
+      info = parseCertificate(pemDecode(crtPem, 'CERTIFICATE'));
     } catch (err) {
       return {
         needsIssuance: true,
@@ -137,7 +136,7 @@ async function parseKeyPair(
         key,
       };
     }
-    if (!(await keyMatchesCertificate(key, info.der))) {
+    if (!keyMatchesSpki(key, info.publicKeySpki)) {
       return {
         needsIssuance: true,
         reason: 'InvalidKeyPair',
@@ -234,11 +233,9 @@ export async function evaluateSecret(
     };
   }
   const comparison =
-    currentRequest === undefined
-      ? undefined
-      : await compareRequestWithSpec(currentRequest, certificate);
+    currentRequest === undefined ? undefined : compareRequestWithSpec(currentRequest, certificate);
   if (comparison !== undefined) {
-    if (!(await csrIsForKey(comparison.csr, key))) {
+    if (!csrIsForKey(comparison.csr, key)) {
       return {
         needsIssuance: true,
         reason: 'SecretMismatch',
