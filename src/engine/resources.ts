@@ -17,12 +17,17 @@ export function keyOf(resource: Resource): string {
   return resourceKey(resource.kind, resource.metadata.namespace, resource.metadata.name);
 }
 
+/**
+ * The resource of `record`, with its version. A shallow copy is enough: the Store contract makes
+ * every read return a value of the reader's own, and certflow never mutates a resource it read
+ * (it derives new ones with spreads), so only the top level and `metadata` are new objects here.
+ */
 function withVersion<T extends Resource>(record: StoreRecord<T>): T {
-  const value = structuredClone(record.value);
-  value.metadata.resourceVersion = record.version;
-  return value;
+  const value = record.value;
+  return { ...value, metadata: { ...value.metadata, resourceVersion: record.version } };
 }
 
+/** A shallow copy of `resource` with a new `metadata` that has no `resourceVersion`. */
 function forStore<T extends Resource>(resource: T): T {
   const { resourceVersion: _ignored, ...metadata } = resource.metadata;
   return { ...resource, metadata } as T;
@@ -67,16 +72,17 @@ export class Resources {
   /** Creates `resource`; throws ConflictError when it already exists. */
   async create<T extends Resource>(resource: T): Promise<T> {
     const now = new Date(this.clock.now()).toISOString();
-    const created = structuredClone(forStore(resource));
-    created.metadata.uid ??= randomUUID();
-    created.metadata.creationTimestamp ??= now;
-    created.metadata.generation ??= 1;
-    if (isNamespaced(created.kind)) created.metadata.namespace ??= 'default';
+    // The caller's object is left as it is: the defaults go into a new top level and metadata.
+    const created = forStore(resource);
+    const { metadata } = created;
+    metadata.uid ??= randomUUID();
+    metadata.creationTimestamp ??= now;
+    metadata.generation ??= 1;
+    if (isNamespaced(created.kind)) metadata.namespace ??= 'default';
     const key = keyOf(created);
     const version = await this.store.put(key, created, { ifVersion: null });
     this.onWrite?.(key);
-    created.metadata.resourceVersion = version;
-    return created;
+    return { ...created, metadata: { ...metadata, resourceVersion: version } };
   }
 
   /** Writes `resource` if it is still at `metadata.resourceVersion`. */

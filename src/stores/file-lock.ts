@@ -15,10 +15,17 @@
  * Lock times are compared across processes, so they are wall-clock times by nature: this module
  * uses the system clock, never an injected one, and waits with referenced Node timers.
  *
+ * Taking, checking and releasing an uncontended lock use synchronous system calls: each is a few
+ * microseconds on a local file system, against a round trip through the thread pool for each
+ * asynchronous one, and a lock is taken for every write. The order of the calls, which is what
+ * makes the protocol safe, is the same either way. Waiting and breaking stale locks stay
+ * asynchronous.
+ *
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../clock.js';
@@ -97,24 +104,28 @@ function processExists(pid: number): boolean {
 }
 
 /** Creates `path` exclusively with a fresh owner record; `undefined` when it already exists. */
-async function tryCreate(path: string): Promise<string | undefined> {
+function tryCreate(path: string): string | undefined {
   const token = randomBytes(12).toString('base64url');
-  let handle;
+  let fd: number;
   try {
-    handle = await open(path, 'wx', 0o600);
+    fd = openSync(path, 'wx', 0o600);
   } catch (err) {
     if (errorCode(err) === 'EEXIST') return undefined;
     throw err;
   }
   try {
     const owner: Owner = { pid: process.pid, host: hostname(), time: systemClock.now(), token };
-    await handle.writeFile(JSON.stringify(owner));
+    writeFileSync(fd, JSON.stringify(owner));
   } catch (err) {
-    await handle.close();
-    await unlink(path).catch(() => undefined);
+    closeSync(fd);
+    try {
+      unlinkSync(path);
+    } catch {
+      // Removed by a process that found it empty and stale: nothing left to clean up.
+    }
     throw err;
   }
-  await handle.close();
+  closeSync(fd);
   return token;
 }
 
@@ -147,9 +158,9 @@ async function observe(path: string, staleMs: number): Promise<Observed | undefi
   }
 }
 
-async function ownerToken(path: string): Promise<string | undefined> {
+function ownerToken(path: string): string | undefined {
   try {
-    return parseOwner(await readFile(path, 'utf8'))?.token;
+    return parseOwner(readFileSync(path, 'utf8'))?.token;
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
     throw err;
@@ -182,7 +193,7 @@ async function breakStale(
   label: string,
   settings: FileLockSettings,
 ): Promise<boolean> {
-  const guard = await tryCreate(guardPath);
+  const guard = tryCreate(guardPath);
   if (guard === undefined) {
     // Another process is breaking the lock, or died doing so.
     const holder = await observe(guardPath, settings.staleMs);
@@ -202,7 +213,7 @@ async function breakStale(
     }
     return outcome !== 'kept';
   } finally {
-    if ((await ownerToken(guardPath)) === guard) await unlink(guardPath).catch(() => undefined);
+    if (ownerToken(guardPath) === guard) await unlink(guardPath).catch(() => undefined);
   }
 }
 
@@ -222,15 +233,17 @@ export async function acquireFileLock(
   const deadline = systemClock.now() + settings.timeoutMs;
   let backoff = 1;
   for (;;) {
-    const token = await tryCreate(lockPath);
+    const token = tryCreate(lockPath);
     if (token !== undefined) {
       return {
-        stillHeld: async () => (await ownerToken(lockPath)) === token,
+        stillHeld: async () => ownerToken(lockPath) === token,
         release: async () => {
-          if ((await ownerToken(lockPath)) === token) {
-            await unlink(lockPath).catch((err: unknown) => {
+          if (ownerToken(lockPath) === token) {
+            try {
+              unlinkSync(lockPath);
+            } catch (err) {
               if (errorCode(err) !== 'ENOENT') throw err;
-            });
+            }
           } else {
             settings.logger.warn('a store lock was broken while held', { key: label });
           }

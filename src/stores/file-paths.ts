@@ -27,6 +27,8 @@ export const RECORD_SUFFIX = '.json';
 export const MAX_NAME_BYTES = 255;
 
 const HEX = '0123456789ABCDEF';
+/** A name made of literal characters only, which encodes to itself. */
+const PLAIN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function isLiteral(byte: number, index: number): boolean {
@@ -65,6 +67,11 @@ export function decodeSegment(name: string, role: 'dir' | 'file'): string | unde
     body = name.slice(0, -RECORD_SUFFIX.length);
   }
   if (body === '') return undefined;
+  // Most names need no unescaping: then the name is canonical unless it is a folder named like a
+  // record file (the encoder escapes that dot).
+  if (PLAIN_NAME.test(body)) {
+    return role === 'dir' && body.endsWith(RECORD_SUFFIX) ? undefined : body;
+  }
   const bytes: number[] = [];
   for (let i = 0; i < body.length; i += 1) {
     const char = body.charCodeAt(i);
@@ -135,6 +142,29 @@ export function recordPaths(root: string, key: string): RecordPaths {
     file,
     lock: path.join(dir, `.${id}.lock`),
     guard: path.join(dir, `.${id}.guard`),
+  };
+}
+
+/**
+ * A bounded memo of {@link recordPaths} under one `root`.
+ *
+ * @remarks
+ * Encoding a key, checking it and hashing it for the lock names costs more than reading a small
+ * record from the page cache, and a running engine asks for the same few keys over and over. When
+ * the memo is full the oldest entry goes first. An invalid key is not remembered: it throws each
+ * time.
+ *
+ * @param limit - how many keys to remember.
+ */
+export function createRecordPathsMemo(root: string, limit = 4096): (key: string) => RecordPaths {
+  const memo = new Map<string, RecordPaths>();
+  return (key) => {
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    const paths = recordPaths(root, key);
+    if (memo.size >= limit) memo.delete(memo.keys().next().value as string);
+    memo.set(key, paths);
+    return paths;
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * Store values are JSON. The built-in stores keep the serialised text, so every read parses a
- * fresh copy that a caller may mutate without touching what is stored.
+ * Store values are JSON. The built-in stores keep the serialised text (or a parsed value no caller
+ * ever sees), so every read returns a fresh copy that a caller may mutate without touching what is
+ * stored.
  *
  * @packageDocumentation
  */
@@ -26,4 +27,37 @@ export function serialiseValue(value: unknown): string {
 /** Parses a value serialised by {@link serialiseValue}. */
 export function parseValue<T>(json: string): T {
   return JSON.parse(json) as T;
+}
+
+/**
+ * A deep copy of `value`, which MUST be JSON data as `JSON.parse` makes it: plain objects, arrays,
+ * strings, numbers, booleans and null.
+ *
+ * @remarks
+ * Two to three times cheaper than parsing the JSON text again, and strings are shared rather than
+ * copied, which matters for Secrets: a PEM bundle is most of a Secret's bytes.
+ */
+export function copyJson<T>(value: T): T {
+  return copyNode(value) as T;
+}
+
+function copyNode(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyNode);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const child = copyNode((value as Record<string, unknown>)[key]);
+    // An own "__proto__" (JSON.parse makes one) must stay data, not become the prototype.
+    if (key === '__proto__') {
+      Object.defineProperty(copy, key, {
+        value: child,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      copy[key] = child;
+    }
+  }
+  return copy;
 }

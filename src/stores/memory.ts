@@ -7,7 +7,7 @@ import { ConflictError, StoreError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { readIfVersion } from './cas-options.js';
 import { ChangeFeed } from './change-feed.js';
-import { parseValue, serialiseValue } from './json-value.js';
+import { copyJson, parseValue, serialiseValue } from './json-value.js';
 import { assertStoreKey, assertStorePrefix } from './keys.js';
 import type {
   DeleteOptions,
@@ -30,7 +30,19 @@ export interface MemoryStoreOptions {
 
 interface Entry {
   readonly version: string;
-  readonly json: string;
+  /** The value's JSON form, until the first read parses it. */
+  json: string | undefined;
+  /** The parsed value, once read; never handed out, only copies of it. */
+  parsed: unknown;
+}
+
+/** The entry's value, parsed on its first read: a value overwritten unread is never parsed. */
+function parsedValue(entry: Entry): unknown {
+  if (entry.json !== undefined) {
+    entry.parsed = parseValue(entry.json);
+    entry.json = undefined;
+  }
+  return entry.parsed;
 }
 
 /**
@@ -38,8 +50,9 @@ interface Entry {
  *
  * @remarks
  * Versions come from a counter of this store, so they are never reused for a key, not even after
- * it is deleted and written again. Values are kept as JSON text: `put` takes a copy and every `get`
- * or `list` returns a fresh one, so callers cannot change stored data by mutating objects. Every
+ * it is deleted and written again. `put` keeps the value's JSON form, the first read parses it
+ * (so what is stored is exactly what a JSON store would return) and every `get` or `list` returns
+ * a fresh deep copy of that, so callers cannot change stored data by mutating objects. Every
  * operation is atomic. `watch` reports the changes made through this store, asynchronously and in
  * write order.
  *
@@ -62,7 +75,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   };
   const toRecord = <T>(key: string, entry: Entry): StoreRecord<T> => ({
     key,
-    value: parseValue<T>(entry.json),
+    value: copyJson(parsedValue(entry) as T),
     version: entry.version,
   });
 
@@ -92,7 +105,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       }
       lastVersion += 1;
       const version = String(lastVersion);
-      entries.set(key, { version, json });
+      entries.set(key, { version, json, parsed: undefined });
       feed.emit('put', key, version, json);
       return version;
     },

@@ -50,10 +50,17 @@ export type Unwatch = () => void;
  *
  * @remarks
  * An adapter MUST implement compare-and-set exactly: when `ifVersion` is given and does not match,
- * `put` and `delete` MUST throw a `ConflictError` (code `ERR_CONFLICT`) and change nothing. Values
- * are JSON: a Store MAY return a copy, and callers MUST NOT mutate what `get` returns. Locks and
- * leases are built by certflow on top of compare-and-set, so an adapter needs nothing more.
- * `certflow/testing` has a contract suite every adapter SHOULD pass.
+ * `put` and `delete` MUST throw a `ConflictError` (code `ERR_CONFLICT`) and change nothing.
+ *
+ * Values are JSON, and the Store owns nothing it hands out: `put` MUST keep its own copy of the
+ * value (or its serialised form), and every `get`, `list` and `watch` MUST return values that no
+ * other caller and not the Store itself holds, such as values parsed afresh from JSON. certflow
+ * relies on this: it copies only the top level and `metadata` of a record it reads, so a Store
+ * that returned a shared object would share it with the engine. Even so, callers MUST NOT mutate
+ * what they get: certflow derives new resources with spreads, which share the unchanged parts.
+ *
+ * Locks and leases are built by certflow on top of compare-and-set, so an adapter needs nothing
+ * more. `certflow/testing` has a contract suite every adapter SHOULD pass.
  */
 export interface Store {
   /** The record at `key`, or `undefined`. */

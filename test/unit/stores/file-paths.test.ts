@@ -76,6 +76,8 @@ describe('file store key-to-path mapping', () => {
     ['a%2Ejson', 'dir', 'a.json'],
     ['%C3%BC', 'dir', 'ü'],
     ['Certificate', 'dir', 'Certificate'],
+    ['a.json.json', 'file', 'a.json'],
+    ['v1.2_x-y', 'dir', 'v1.2_x-y'],
   ] as const)('decodes %j (%s) back to %j', (name, role, segment) => {
     expect(decodeSegment(name, role)).toBe(segment);
     expect(encodeSegment(segment, role)).toBe(name);
@@ -93,6 +95,8 @@ describe('file store key-to-path mapping', () => {
     ['%FF.json', 'file', 'bytes that are not UTF-8'],
     ['a b.json', 'file', 'an unescaped space'],
     ['a.json', 'dir', 'a folder name ending in .json'],
+    ['v1.2.json', 'dir', 'a plain folder name ending in .json'],
+    ['.hidden', 'dir', 'a folder name starting with a dot'],
     ['ü', 'dir', 'an unescaped non-ASCII character'],
   ])('does not decode %j (%s): %s', (name, role) => {
     expect(decodeSegment(name, role)).toBeUndefined();

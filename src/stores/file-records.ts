@@ -1,0 +1,148 @@
+/**
+ * How the file store reads its record files.
+ *
+ * @remarks
+ * Reads use synchronous system calls on purpose. A record is a small file, normally in the page
+ * cache: `open`, `read` and `close` cost a few microseconds, while `fs.promises.readFile` makes
+ * four or five round trips through libuv's thread pool for the same file, about eight times the
+ * CPU, and a listing waits on the pool's four threads. So that a caller reading in a loop cannot
+ * starve timers and I/O, each read takes a turn of the event loop, and a listing yields every
+ * {@link LIST_SLICE} records. The price: on a slow or network file system each read blocks the
+ * event loop for its latency.
+ *
+ * @packageDocumentation
+ */
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { StoreError } from '../errors.js';
+import type { StoreRecord } from './types.js';
+
+/** A record file's content. */
+export interface StoredRecord {
+  readonly version: string;
+  /** The value, parsed afresh from the file: the caller's own copy. */
+  readonly value: unknown;
+}
+
+/** A record file found by a listing. */
+export interface RecordFile {
+  readonly key: string;
+  readonly file: string;
+}
+
+/**
+ * How many records a listing reads between two turns of the event loop: about a millisecond of
+ * reading and parsing when the files are in the page cache.
+ */
+export const LIST_SLICE = 128;
+
+/** Records up to this size are read with one buffer and no `fstat`; larger ones cost a second read. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+let readBuffer: Buffer | undefined;
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
+}
+
+/** Reads the whole file at `file`; `undefined` when there is none. */
+function readText(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+  try {
+    // One buffer serves every read: the reads are synchronous, so they never overlap.
+    readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    let length = 0;
+    while (length < readBuffer.length) {
+      const read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
+      if (read === 0) return readBuffer.toString('utf8', 0, length);
+      length += read;
+    }
+    // A large record: the rest, from the same open file, so both parts are of one version.
+    return Buffer.concat([readBuffer, readFileSync(fd)]).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Parses a record file's text.
+ *
+ * @throws StoreError naming `key` when the text is not a `{version, value}` record.
+ */
+export function parseRecord(text: string, key: string): StoredRecord {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new StoreError(`corrupt record for store key ${JSON.stringify(key)}: not JSON`, {
+      cause: err,
+    });
+  }
+  if (
+    typeof data !== 'object' ||
+    data === null ||
+    typeof (data as { version?: unknown }).version !== 'string' ||
+    !('value' in data)
+  ) {
+    throw new StoreError(
+      `corrupt record for store key ${JSON.stringify(key)}: not a {version, value} record`,
+    );
+  }
+  const { version, value } = data as { version: string; value: unknown };
+  return { version, value };
+}
+
+/**
+ * Reads the record of `key` at `file` now, without a turn of the event loop: for a read that
+ * follows other asynchronous I/O, such as the read under a key's lock.
+ *
+ * @returns `undefined` when there is no such file.
+ * @throws StoreError when the file is not a valid record.
+ */
+export function readRecordNow(file: string, key: string): StoredRecord | undefined {
+  const text = readText(file);
+  return text === undefined ? undefined : parseRecord(text, key);
+}
+
+/** Lets the event loop run (timers, I/O) before the caller goes on. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Reads the record of `key` at `file` after a turn of the event loop.
+ *
+ * @returns `undefined` when there is no such file.
+ * @throws StoreError when the file is not a valid record.
+ */
+export async function readRecord(file: string, key: string): Promise<StoredRecord | undefined> {
+  await yieldToEventLoop();
+  return readRecordNow(file, key);
+}
+
+/**
+ * Reads the records of `files`, in their order, yielding to the event loop every
+ * {@link LIST_SLICE} records; a file deleted since it was found is left out.
+ *
+ * @throws StoreError when a file is not a valid record.
+ */
+export async function readRecords<T>(files: readonly RecordFile[]): Promise<StoreRecord<T>[]> {
+  const records: StoreRecord<T>[] = [];
+  for (let index = 0; index < files.length; index += 1) {
+    if (index > 0 && index % LIST_SLICE === 0) await yieldToEventLoop();
+    const { key, file } = files[index] as RecordFile;
+    const record = readRecordNow(file, key);
+    if (record !== undefined) {
+      records.push({ key, value: record.value as T, version: record.version });
+    }
+  }
+  return records;
+}
