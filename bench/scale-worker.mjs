@@ -99,20 +99,22 @@ serveWorker(async (config) => {
   }
 
   // -- background check of every Secret (startupVerificationRate) --------------------------------
+  // The checks began during start-up (the first is due 1/rate s after start()): the Secret reads
+  // are counted from start(), the time and CPU from here, when start-up ended.
   marks.verification = process.uptime();
-  counting.reset();
   cpu = process.cpuUsage();
   t0 = performance.now();
+  const secretReads = () => counting.counts().get?.Secret ?? 0;
   const verification = await waitUntil(
-    () => (counting.counts().get?.Secret ?? 0) >= fixture.count && probe.idle(),
-    config.verifyCapMs ?? null,
+    () => secretReads() >= fixture.count && probe.idle(),
+    config.verifyCapMs ?? 600_000,
     100,
   );
   result.verification = {
-    ms: verification.ms,
+    ms: verification.ms + result.startup.ms,
     completed: verification.done,
-    cpuMs: cpuMsSince(cpu).totalMs,
-    secretsRead: counting.counts().get?.Secret ?? 0,
+    cpuMs: cpuMsSince(cpu).totalMs + result.startup.cpuMs,
+    secretsRead: secretReads(),
     storeOps: counting.counts(),
   };
   progress(
