@@ -351,10 +351,10 @@ function renderIssuance(md, text, results, { base, flow }) {
       '(`maxConcurrentChallenges` stays at its default of 60, above the 50 challenges in flight.)',
     `- **Fairness**: neither client self-checks (acme-client's check resolves names through the ` +
       "system resolver, which cannot see Pebble's DNS; certflow's HTTP-01 self-check is off to " +
-      "match). Both look at a pending authorization or order soon, then about every " +
+      'match). Both look at a pending authorization or order soon, then about every ' +
       `${fmt(p.pollIntervalMs)} ms: acme-client looks at once, then waits \`backoffMin\`, lowered ` +
       `from its default of 5 s to ${fmt(p.pollIntervalMs)} ms (it then doubles per attempt); ` +
-      "certflow looks after its default `firstPollDelayMs` (100 ms), then every `pollIntervalMs` " +
+      'certflow looks after its default `firstPollDelayMs` (100 ms), then every `pollIntervalMs` ' +
       `(${fmt(p.pollIntervalMs)} ms, its default). With acme-client's 5 s default the baseline ` +
       'would wait about 5 s per challenge and per order, which measures a timer rather than a ' +
       'client.',
