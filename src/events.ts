@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+import { copyPlainObject } from './stores/json-value.js';
 import type {
   ACMEState,
   Certificate,
@@ -100,22 +101,7 @@ function frozenCopy(value: unknown): unknown {
     deepFreeze(clone);
     return clone;
   }
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const child = frozenCopy((value as Record<string, unknown>)[key]);
-    // An own "__proto__" (JSON.parse makes one) must stay data, not become the prototype.
-    if (key === '__proto__') {
-      Object.defineProperty(copy, key, {
-        value: child,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      copy[key] = child;
-    }
-  }
-  return Object.freeze(copy);
+  return Object.freeze(copyPlainObject(value, frozenCopy));
 }
 
 /**

@@ -44,10 +44,21 @@ export function copyJson<T>(value: T): T {
 function copyNode(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(copyNode);
+  return copyPlainObject(value, copyNode);
+}
+
+/**
+ * A copy of the plain object `value` whose every own property is `copyChild` of the original.
+ * An own `__proto__` property (`JSON.parse` makes one) stays data and never becomes the
+ * prototype.
+ */
+export function copyPlainObject(
+  value: object,
+  copyChild: (child: unknown) => unknown,
+): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    const child = copyNode((value as Record<string, unknown>)[key]);
-    // An own "__proto__" (JSON.parse makes one) must stay data, not become the prototype.
+    const child = copyChild((value as Record<string, unknown>)[key]);
     if (key === '__proto__') {
       Object.defineProperty(copy, key, {
         value: child,
