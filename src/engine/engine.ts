@@ -47,7 +47,7 @@ import { freezeSnapshot, type EngineEventName, type EngineEvents } from '../even
 import { silentLogger, type Logger } from '../logger.js';
 import {
   defaultChallengePolicy,
-  isTerminalPhase,
+  isChallengeInFlight,
   pickChallengesToSchedule,
   transitionChallenge,
   type ChallengePolicy,
@@ -76,7 +76,7 @@ export interface EngineOptions {
   /** @defaultValue a logger that drops everything */
   logger?: Logger;
   /**
-   * How many challenges may be between Scheduled and a terminal state at once.
+   * How many challenges may be in flight at once: scheduled, and not yet both terminal and cleaned up.
    * @defaultValue 60
    */
   maxConcurrentChallenges?: number;
@@ -148,7 +148,7 @@ export interface EngineStats {
   synced: boolean;
   /** Per controller, by the kind it reconciles. */
   controllers: Partial<Record<ResourceKind, ControllerStats>>;
-  /** Challenges between Scheduled and a terminal state. */
+  /** Challenges in flight: scheduled, and not yet both terminal and cleaned up. */
   challengesInFlight: number;
 }
 
@@ -614,15 +614,18 @@ class CertflowEngine implements Engine {
   private async schedule(): Promise<void> {
     if (!this.started) return;
     // The in-flight set is authoritative: only the scheduler adds to it, and a challenge leaves it
-    // when it is seen terminal or deleted, so a late Store notification cannot free a slot twice.
+    // when it is seen terminal and cleaned up, or deleted, so a late Store notification cannot free
+    // a slot twice.
     // Only the in-flight and the Queued challenges matter, and nothing can start while every slot
     // is taken: with thousands waiting, a round then costs as little as the slots it checks.
     const inFlight: Challenge[] = [];
     for (const key of this.inFlight) {
       const challenge = this.challengeIndex.get(key);
       const phase = challenge?.status?.phase ?? 'Queued';
-      if (challenge === undefined || isTerminalPhase(phase)) this.inFlight.delete(key);
-      else inFlight.push(phase === 'Queued' ? withPhase(challenge, 'Scheduled') : challenge);
+      // One the scheduler has just moved may still read Queued here: it keeps its slot.
+      if (challenge === undefined || (phase !== 'Queued' && !isChallengeInFlight(challenge))) {
+        this.inFlight.delete(key);
+      } else inFlight.push(phase === 'Queued' ? withPhase(challenge, 'Scheduled') : challenge);
     }
     if (
       this.inFlight.size >= this.options.maxConcurrentChallenges ||
@@ -986,10 +989,9 @@ function withPhase(challenge: Challenge, phase: ChallengePhase): Challenge {
   return { ...challenge, status: { ...challenge.status, phase } };
 }
 
-/** Whether a challenge is between Scheduled and a terminal state. */
+/** Whether a challenge holds a scheduler slot: scheduled, and not terminal and cleaned up. */
 export function isInFlight(challenge: Challenge): boolean {
-  const phase = challenge.status?.phase ?? 'Queued';
-  return phase !== 'Queued' && !isTerminalPhase(phase);
+  return isChallengeInFlight(challenge);
 }
 
 // Re-exported for the barrel.

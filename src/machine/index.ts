@@ -33,6 +33,7 @@ export {
 } from './challenge-machine.js';
 export {
   defaultMaxConcurrentChallenges,
+  isChallengeInFlight,
   pickChallengesToSchedule,
   type ChallengeSchedulingOptions,
 } from './scheduler.js';

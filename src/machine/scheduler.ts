@@ -28,7 +28,10 @@ export interface ChallengeSchedulingOptions {
  * Picks the `Queued` challenges to move to `Scheduled` now, oldest first.
  *
  * @remarks
- * In flight are the challenges neither `Queued` nor terminal. Candidates are the `Queued` ones
+ * In flight are the challenges past `Queued` whose clean-up has not run yet: a terminal challenge
+ * stays in flight until `status.cleanedUp` is true (see {@link isChallengeInFlight}), because a
+ * record removed after the next challenge for the same name had presented its own would take that
+ * one with it (a DNS provider may clear every TXT value of the name). Candidates are the `Queued` ones
  * not being deleted, ordered by `metadata.creationTimestamp` (one without comes last), then name,
  * then namespace. A candidate is picked while fewer than `maxConcurrentChallenges` are in flight or
  * picked, unless a challenge for the same (`spec.dnsName`, `spec.type`) is in flight or already
@@ -68,7 +71,7 @@ export function pickChallengesToSchedule(
       if (challenge.metadata.deletionTimestamp === undefined) {
         candidates.push({ challenge, createdAt: creationTime(challenge) });
       }
-    } else if (!isTerminalPhase(phase)) {
+    } else if (isChallengeInFlight(challenge)) {
       inFlight += 1;
       busy.add(solvingKey(challenge));
     }
@@ -86,6 +89,16 @@ export function pickChallengesToSchedule(
     inFlight += 1;
   }
   return picked;
+}
+
+/**
+ * Whether a challenge holds one of the scheduler's slots: it was scheduled and is not both
+ * terminal and cleaned up (as cert-manager keeps `status.processing` until its clean-up ran).
+ */
+export function isChallengeInFlight(challenge: Challenge): boolean {
+  const phase = challengePhase(challenge);
+  if (phase === 'Queued') return false;
+  return !isTerminalPhase(phase) || challenge.status?.cleanedUp !== true;
 }
 
 /** The name and type two challenges must not be solved for at once. */

@@ -16,6 +16,8 @@ interface Spec {
   created?: string;
   namespace?: string;
   deleting?: boolean;
+  /** For a terminal phase: whether its clean-up has run (the fixtures say it has not). */
+  cleanedUp?: boolean;
 }
 
 // Challenge `name`, created at minute `created` of a day unless given, in `phase`.
@@ -29,7 +31,14 @@ function challenge(spec: Spec, minute: number): Challenge {
     creationTimestamp: spec.created ?? new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString(),
     ...(spec.wildcard === undefined ? {} : { wildcard: spec.wildcard }),
     ...(spec.deleting === true ? { deletionTimestamp: '2025-01-02T00:00:00Z' } : {}),
-    ...(phase === 'Queued' ? {} : { status: statusIn(phase) ?? {} }),
+    ...(phase === 'Queued'
+      ? {}
+      : {
+          status: {
+            ...statusIn(phase),
+            ...(spec.cleanedUp === undefined ? {} : { cleanedUp: spec.cleanedUp }),
+          },
+        }),
   });
 }
 
@@ -72,16 +81,22 @@ const cases: { name: string; max: number; challenges: Spec[]; picked: string[] }
     picked: [],
   },
   {
-    name: 'terminal challenges are not in flight',
+    name: 'terminal challenges that are cleaned up are not in flight',
     max: 1,
     challenges: [
-      { name: 'v', phase: 'Valid' },
-      { name: 'i', phase: 'Invalid' },
-      { name: 'e', phase: 'Errored' },
-      { name: 'x', phase: 'Expired' },
+      { name: 'v', phase: 'Valid', cleanedUp: true },
+      { name: 'i', phase: 'Invalid', cleanedUp: true },
+      { name: 'e', phase: 'Errored', cleanedUp: true },
+      { name: 'x', phase: 'Expired', cleanedUp: true },
       { name: 'a' },
     ],
     picked: ['a'],
+  },
+  {
+    name: 'a terminal challenge holds its slot until its clean-up has run',
+    max: 1,
+    challenges: [{ name: 'v', phase: 'Valid', cleanedUp: false }, { name: 'a' }],
+    picked: [],
   },
   {
     name: 'more in flight than the limit (it was lowered) picks nothing',
@@ -162,13 +177,24 @@ const cases: { name: string; max: number; challenges: Spec[]; picked: string[] }
     picked: ['a', 'b'],
   },
   {
-    name: 'a name in a terminal challenge does not block',
+    name: 'a name in a cleaned-up terminal challenge does not block',
     max: 10,
     challenges: [
-      { name: 'x', phase: 'Invalid', dnsName: 'shop.example.com' },
+      { name: 'x', phase: 'Invalid', dnsName: 'shop.example.com', cleanedUp: true },
       { name: 'a', dnsName: 'shop.example.com' },
     ],
     picked: ['a'],
+  },
+  {
+    // Its clean-up could remove the record the next one for the name has just published.
+    name: 'a name in a terminal challenge not yet cleaned up blocks',
+    max: 10,
+    challenges: [
+      { name: 'x', phase: 'Valid', dnsName: 'shop.example.com', type: 'DNS-01' },
+      { name: 'a', dnsName: 'shop.example.com', type: 'DNS-01' },
+      { name: 'b', dnsName: 'other.example.com', type: 'DNS-01' },
+    ],
+    picked: ['b'],
   },
   {
     name: 'duplicates among the queued: the oldest goes, the rest wait',
@@ -253,8 +279,10 @@ describe('pickChallengesToSchedule', () => {
       started.push(...[...picked].map((c) => c.metadata.name));
       all = all.map((c) => {
         if (picked.has(c)) return { ...c, status: statusIn('Presenting') ?? {} };
-        // Whatever was in flight finishes, so the next round has room.
-        if (c.status?.phase === 'Presenting') return { ...c, status: statusIn('Valid') ?? {} };
+        // Whatever was in flight finishes and is cleaned up, so the next round has room.
+        if (c.status?.phase === 'Presenting') {
+          return { ...c, status: { ...statusIn('Valid'), cleanedUp: true } };
+        }
         return c;
       });
       const inFlight = all.filter((c) => c.status?.phase === 'Presenting');
