@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CertificateRequest } from '../../../src/domain/types.js';
 import {
   certificate,
@@ -8,19 +8,12 @@ import {
   settle,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 describe("approval: the host's approver approves or denies with a reason", () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   it('a denied request makes the Certificate Ready=False with the reason, not retried until the spec changes', async () => {
     const seen: CertificateRequest[] = [];
-    fixture = await startEngine({
+    const fixture = await startEngine({
       approver: (request) => {
         seen.push(request);
         return seen.length === 1

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitPemChain } from '../../../src/crypto/index.js';
 import { createWorkdir, type Workdir } from '../crypto/openssl.js';
 import {
@@ -11,25 +11,19 @@ import {
   secretOf,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 describe('the CA issuer signs with the key pair in spec.ca.secretName', () => {
   let work: Workdir;
-  let fixture: Fixture | undefined;
   beforeAll(async () => {
     work = await createWorkdir();
   });
   afterAll(async () => {
     await work?.remove();
   });
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
 
   it('issues a leaf that openssl verifies against the CA, with the CA in ca.crt', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const ca = await caSecret('ca-key-pair', {
       notBefore: clock.now() - hour,
@@ -93,7 +87,7 @@ describe('the CA issuer signs with the key pair in spec.ca.secretName', () => {
   });
 
   it('never issues past the CA certificate’s notAfter', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const ca = await caSecret('ca-key-pair', {
       notBefore: clock.now() - hour,
@@ -107,7 +101,7 @@ describe('the CA issuer signs with the key pair in spec.ca.secretName', () => {
   });
 
   it('a ClusterIssuer finds its Secret in the cluster resource namespace', async () => {
-    fixture = await startEngine({ clusterResourceNamespace: 'pki' });
+    const fixture = await startEngine({ clusterResourceNamespace: 'pki' });
     const { engine, clock } = fixture;
     const ca = await caSecret('ca-key-pair', {
       notBefore: clock.now() - hour,
@@ -159,7 +153,7 @@ describe('the CA issuer signs with the key pair in spec.ca.secretName', () => {
       /does not match/,
     ],
   ])('is not Ready when %s', async (_name, secret, reason, message) => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const manifest = await secret(clock.now());
     await engine.apply([

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../../src/stores/memory.js';
 import {
   certificate,
@@ -11,15 +11,8 @@ import {
 } from './engine-fixture.js';
 
 describe('deleting a Certificate', () => {
-  let fixtures: Fixture[] = [];
-  afterEach(async () => {
-    for (const f of fixtures) await f.stop();
-    fixtures = [];
-  });
-
   it('deletes what it owns and leaves its Secret', async () => {
     const fixture = await startEngine();
-    fixtures.push(fixture);
     const { engine } = fixture;
     await engine.apply([
       selfSignedIssuer('selfsigned'),
@@ -54,7 +47,6 @@ describe('deleting a Certificate', () => {
         throw new Error('the approval service is down');
       },
     });
-    fixtures.push(fixture);
     const { engine } = fixture;
     await engine.apply([selfSignedIssuer('selfsigned'), certificate('web', 'selfsigned')]);
     // The request and the next key wait for the approval.
@@ -68,7 +60,6 @@ describe('deleting a Certificate', () => {
 
   it('collects a request made for a Certificate that is gone (a reconcile racing the deletion)', async () => {
     const fixture = await startEngine();
-    fixtures.push(fixture);
     const { engine } = fixture;
     await engine.apply([selfSignedIssuer('selfsigned'), certificate('web', 'selfsigned')]);
     const web = await waitForRevision(engine, 'web', 1);
@@ -96,7 +87,6 @@ describe('deleting a Certificate', () => {
 
   it('with enableCertificateOwnerRef, deletes the Secret too', async () => {
     const fixture = await startEngine({ enableCertificateOwnerRef: true });
-    fixtures.push(fixture);
     const { engine } = fixture;
     await engine.apply([selfSignedIssuer('selfsigned'), certificate('web', 'selfsigned')]);
     const cert = await waitForRevision(engine, 'web', 1);
@@ -117,7 +107,6 @@ describe('deleting a Certificate', () => {
   it('adds or removes the owner reference when the option changes', async () => {
     const store = createMemoryStore();
     const first = await startEngine({ store, enableCertificateOwnerRef: true });
-    fixtures.push(first);
     await first.engine.apply([selfSignedIssuer('selfsigned'), certificate('web', 'selfsigned')]);
     await waitForRevision(first.engine, 'web', 1);
     await first.stop();
@@ -128,14 +117,12 @@ describe('deleting a Certificate', () => {
     // A Ready Certificate is scheduled from its status at start and checked in the background
     // (startupVerificationRate, 200 per second): the check is what finds the changed option.
     const second = await startEngine({ store });
-    fixtures.push(second);
     expect(await owners(second)).toHaveLength(1);
     await second.clock.advance(1_000);
     await eventually(async () => expect(await owners(second)).toBeUndefined());
     await second.stop();
 
     const third = await startEngine({ store, enableCertificateOwnerRef: true });
-    fixtures.push(third);
     await third.clock.advance(1_000);
     await eventually(async () => expect(await owners(third)).toHaveLength(1));
     expect((await third.engine.get('Certificate', 'web'))?.status?.revision).toBe(1);

@@ -1,5 +1,5 @@
 // An engine on a memory store and a fake clock, with SelfSigned and CA issuers: no network.
-import { vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import {
   createCsr,
   generatePrivateKey,
@@ -25,9 +25,15 @@ export interface Fixture {
   stop(): Promise<void>;
 }
 
+/** Engines started by the running test; each is stopped after it (stop() is idempotent). */
+const started: Fixture[] = [];
+afterEach(async () => {
+  for (const fixture of started.splice(0)) await fixture.stop();
+});
+
 /**
  * A started engine on a fake clock that starts at the real time, so that what it issues also
- * verifies with openssl today.
+ * verifies with openssl today. It is stopped after the test that started it.
  */
 export async function startEngine(options: Partial<EngineOptions> = {}): Promise<Fixture> {
   const clock = createFakeClock(Math.floor(Date.now() / 1000) * 1000);
@@ -38,7 +44,9 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     ...options,
   });
   await engine.start();
-  return { engine, clock, stop: () => engine.stop() };
+  const fixture = { engine, clock, stop: () => engine.stop() };
+  started.push(fixture);
+  return fixture;
 }
 
 /** A SelfSigned Issuer manifest. */

@@ -1,6 +1,6 @@
 // Controllers read issuers from memory while they are unchanged; a change to the Issuer must be
 // seen by the next request all the same.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   caIssuer,
   caSecret,
@@ -10,18 +10,11 @@ import {
   secretOf,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 describe('an Issuer changed between two issuances', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   it('signs the next request with the CA the Issuer names now', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const validity = { notBefore: clock.now() - hour, notAfter: clock.now() + 365 * day };
     const first = await caSecret('ca-one', { ...validity, commonName: 'First CA' });

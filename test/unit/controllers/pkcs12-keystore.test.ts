@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Secret } from '../../../src/domain/types.js';
 import { createWorkdir, type Workdir } from '../crypto/openssl.js';
 import {
@@ -13,7 +13,6 @@ import {
   settle,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 const passwordSecret: Secret = {
@@ -35,16 +34,11 @@ function keystores(profile?: string): Record<string, unknown> {
 
 describe('keystores.pkcs12: keystore.p12 and truststore.p12, read by openssl pkcs12', () => {
   let work: Workdir;
-  let fixture: Fixture | undefined;
   beforeAll(async () => {
     work = await createWorkdir();
   });
   afterAll(async () => {
     await work?.remove();
-  });
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
   });
 
   // OpenSSL 3 reads RC2 (cert-manager's default profile) only with its legacy provider.
@@ -53,7 +47,7 @@ describe('keystores.pkcs12: keystore.p12 and truststore.p12, read by openssl pkc
     ['LegacyDES', 'LegacyDES', []],
     ['Modern2023', 'Modern2023', []],
   ])('%s', async (name, profile, flags) => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const ca = await caSecret('ca', {
       notBefore: clock.now() - hour,
@@ -98,7 +92,7 @@ describe('keystores.pkcs12: keystore.p12 and truststore.p12, read by openssl pkc
   });
 
   it('waits for the password Secret, and drops the keystores when they are no longer asked for', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const ca = await caSecret('ca', {
       notBefore: clock.now() - hour,

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importPrivateKeyPem, keyMatchesCertificate } from '../../../src/crypto/index.js';
 import {
   certificate,
@@ -7,17 +7,10 @@ import {
   selfSignedIssuer,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 import { createWorkdir } from '../crypto/openssl.js';
 
 describe('private key encoding in the Secret', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   it.each([
     ['RSA', 2048, 'PKCS1', 'RSA PRIVATE KEY'],
     ['RSA', 2048, 'PKCS8', 'PRIVATE KEY'],
@@ -29,7 +22,7 @@ describe('private key encoding in the Secret', () => {
   ] as const)(
     '%s %s as %s is a %s block that openssl reads',
     async (algorithm, size, encoding, label) => {
-      fixture = await startEngine();
+      const fixture = await startEngine();
       const { engine } = fixture;
       await engine.apply([
         selfSignedIssuer('selfsigned'),
@@ -61,7 +54,7 @@ describe('private key encoding in the Secret', () => {
   );
 
   it('a changed encoding rewrites tls.key in place, without a new certificate', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine } = fixture;
     const spec = (encoding: string) => ({ privateKey: { algorithm: 'RSA', size: 2048, encoding } });
     await engine.apply([

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   hour,
   secretOf,
@@ -6,16 +6,9 @@ import {
   certificate,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 describe('private keys: rotationPolicy and key spec on reissuance', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   it.each([
     ['Always makes a new key on renewal', 'Always', undefined, false],
     ['Never reuses the key while it fits the spec', 'Never', undefined, true],
@@ -32,7 +25,7 @@ describe('private keys: rotationPolicy and key spec on reissuance', () => {
       false,
     ],
   ] as const)('%s', async (_name, rotationPolicy, nextKey, sameKey) => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const spec = {
       duration: '3h',

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   caIssuer,
   caSecret,
@@ -10,18 +10,11 @@ import {
   settle,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 describe('a spec change retries at once, without waiting out the failure backoff', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   it('backs off after a failure, and skips the backoff when the spec changes', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const failures: number[] = [];
     engine.on('certificate:failed', (e) => failures.push(e.failedIssuanceAttempts));
@@ -83,7 +76,7 @@ describe('a spec change retries at once, without waiting out the failure backoff
   });
 
   it('retries when the backoff is over', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const failures: number[] = [];
     engine.on('certificate:failed', (e) => failures.push(e.failedIssuanceAttempts));

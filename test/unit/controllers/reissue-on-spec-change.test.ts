@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CertificateInfo } from '../../../src/crypto/index.js';
 import {
   certificate,
@@ -7,7 +7,6 @@ import {
   selfSignedIssuer,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 const base = {
@@ -83,14 +82,8 @@ const cases: Case[] = [
 ];
 
 describe('a changed spec reissues at once', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   it.each(cases)('spec.%s (%j)', async (_field, change, reason, check) => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const issuing: string[] = [];
     engine.on('certificate:issuing', (e) => issuing.push(e.reason));
@@ -115,7 +108,7 @@ describe('a changed spec reissues at once', () => {
   });
 
   it('does not reissue for a change that does not touch the request', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine } = fixture;
     await engine.apply([selfSignedIssuer('selfsigned'), certificate('web', 'selfsigned', base)]);
     await waitForRevision(engine, 'web', 1);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   certificate,
   hour,
@@ -7,23 +7,16 @@ import {
   settle,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 describe('renewal: the engine wakes at the renewal time from its requeue heap', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   // How long before notAfter each spec renews a certificate that lasts 3 hours.
   it.each([
     ['by default, when 2/3 of the lifetime has passed', {}, hour],
     ['renewBefore', { renewBefore: '30m' }, hour / 2],
     ['renewBeforePercentage', { renewBeforePercentage: 25 }, (3 * hour) / 4],
   ])('%s', async (_name, renewal, renewBeforeMs) => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const issuing: string[] = [];
     engine.on('certificate:issuing', (e) => issuing.push(e.reason));
@@ -65,7 +58,7 @@ describe('renewal: the engine wakes at the renewal time from its requeue heap', 
   });
 
   it('keeps exactly one timer per due object: no periodic scan between issuance and renewal', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     await engine.apply([
       selfSignedIssuer('selfsigned'),

@@ -1,26 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   certificate,
   hour,
   selfSignedIssuer,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 describe('revisionHistoryLimit prunes old CertificateRequests', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   it.each([
     [1, ['web-4']],
     [2, ['web-3', 'web-4']],
     [undefined, ['web-1', 'web-2', 'web-3', 'web-4']],
   ])('limit %s keeps %j after three renewals', async (limit, kept) => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     await engine.apply([
       selfSignedIssuer('selfsigned'),

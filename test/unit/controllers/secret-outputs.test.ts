@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkdir, type Workdir } from '../crypto/openssl.js';
 import {
   caIssuer,
@@ -30,20 +30,15 @@ const spec = {
 
 describe('the Secret: data, annotations, template and additional output formats', () => {
   let work: Workdir;
-  let fixture: Fixture | undefined;
   beforeAll(async () => {
     work = await createWorkdir();
   });
   afterAll(async () => {
     await work?.remove();
   });
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
 
   async function issue(): Promise<Fixture & { caPem: string }> {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const ca = await caSecret('ca', {
       notBefore: clock.now() - hour,

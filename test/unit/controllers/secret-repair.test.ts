@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createCsr,
   exportPrivateKeyPem,
@@ -50,14 +50,8 @@ async function otherKeyPair(): Promise<{ key: string; crt: string }> {
 }
 
 describe('a Secret changed by someone else is repaired', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   async function issued(): Promise<Fixture & { reasons: string[] }> {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const reasons: string[] = [];
     fixture.engine.on('certificate:issuing', (e) => reasons.push(e.reason));
     await fixture.engine.apply([

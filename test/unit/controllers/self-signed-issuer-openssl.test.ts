@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkdir, type Workdir } from '../crypto/openssl.js';
 import {
   certificate,
@@ -7,7 +7,6 @@ import {
   selfSignedIssuer,
   startEngine,
   waitForRevision,
-  type Fixture,
 } from './engine-fixture.js';
 
 const spec = {
@@ -23,16 +22,11 @@ const spec = {
 
 describe('the SelfSigned issuer signs with the request’s own key, as cert-manager’s does', () => {
   let work: Workdir;
-  let fixture: Fixture | undefined;
   beforeAll(async () => {
     work = await createWorkdir();
   });
   afterAll(async () => {
     await work?.remove();
-  });
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
   });
 
   it.each([
@@ -50,7 +44,7 @@ describe('the SelfSigned issuer signs with the request’s own key, as cert-mana
     ],
     ['Ed25519', { algorithm: 'Ed25519' }, /Signature Algorithm: ED25519/, /ED25519 Public-Key/],
   ] as const)('%s', async (name, privateKey, signature, publicKey) => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine } = fixture;
     await engine.apply([
       selfSignedIssuer('selfsigned'),
@@ -90,7 +84,7 @@ describe('the SelfSigned issuer signs with the request’s own key, as cert-mana
   });
 
   it('a CA certificate (isCA) gets CA:TRUE and Certificate Sign', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine } = fixture;
     await engine.apply([
       {

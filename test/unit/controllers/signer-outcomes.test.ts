@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createCsr,
   exportPrivateKeyPem,
@@ -7,7 +7,7 @@ import {
 } from '../../../src/crypto/index.js';
 import type { CertificateRequest, Secret } from '../../../src/domain/types.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import { eventually, selfSignedIssuer, startEngine, type Fixture } from './engine-fixture.js';
+import { eventually, selfSignedIssuer, startEngine } from './engine-fixture.js';
 
 async function request(
   name: string,
@@ -57,14 +57,8 @@ async function ready(engine: Engine, name: string, reason: string, message: RegE
 }
 
 describe('CertificateRequests applied by hand to a SelfSigned issuer', () => {
-  let fixture: Fixture | undefined;
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
-
   it('fail without the private key annotation, or when the CSR asks for a CA the spec does not', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine } = fixture;
     const key = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
     await engine.apply([
@@ -78,7 +72,7 @@ describe('CertificateRequests applied by hand to a SelfSigned issuer', () => {
   });
 
   it('fail when the referenced key did not sign the CSR', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine } = fixture;
     const key = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
     const other = await generatePrivateKey({ algorithm: 'ECDSA', size: 256 });
@@ -91,7 +85,7 @@ describe('CertificateRequests applied by hand to a SelfSigned issuer', () => {
   });
 
   it('wait, Pending, for the key Secret, and are signed once it is there', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     const key = await generatePrivateKey({ algorithm: 'Ed25519' });
     await engine.apply([

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitPemChain } from '../../../src/crypto/index.js';
 import { createWorkdir, type Workdir } from '../crypto/openssl.js';
 import {
@@ -8,25 +8,19 @@ import {
   selfSignedIssuer,
   settle,
   startEngine,
-  type Fixture,
 } from './engine-fixture.js';
 
 describe('a three-level PKI, as in cert-manager: root → CA Issuer → intermediate → CA Issuer → leaf', () => {
   let work: Workdir;
-  let fixture: Fixture | undefined;
   beforeAll(async () => {
     work = await createWorkdir();
   });
   afterAll(async () => {
     await work?.remove();
   });
-  afterEach(async () => {
-    await fixture?.stop();
-    fixture = undefined;
-  });
 
   it('applied in one go, builds a chain that openssl verifies', async () => {
-    fixture = await startEngine();
+    const fixture = await startEngine();
     const { engine, clock } = fixture;
     await engine.apply([
       selfSignedIssuer('selfsigned'),
