@@ -251,7 +251,7 @@ class CertflowEngine implements Engine {
   private readonly shared = new Map<string, Resource>();
   /** Per key read through the shared cache: how many times it changed (guards racing reads). */
   private readonly sharedChanges = new Map<string, number>();
-  /** Keys listed at start and not reconciled once yet, per kind ("kind\u0000key"). */
+  /** Keys listed at start and not reconciled once yet (a Store key names its kind). */
   private readonly unsynced = new Set<string>();
   private listed = false;
   private syncWaiters: (() => void)[] = [];
@@ -346,7 +346,7 @@ class CertflowEngine implements Engine {
         clock: this.clock,
         concurrency: controller.concurrency,
         reconcile: (key) => controller.reconcile(key),
-        onReconciled: (key) => this.reconciled(controller.kind, key),
+        onReconciled: (key) => this.reconciled(key),
         onError: (key, err, failures) => {
           if (!CertflowError.is(err, 'ERR_CONFLICT')) {
             this.logger.error('reconcile failed', {
@@ -489,7 +489,7 @@ class CertflowEngine implements Engine {
 
   /** Drops what the engine keeps for a deleted object, so its maps do not only grow. */
   private forgotten(kind: ResourceKind, key: string): void {
-    if (this.unsynced.delete(`${kind}\u0000${key}`)) this.checkSynced();
+    if (this.unsynced.delete(key)) this.checkSynced();
     if (kind === 'Certificate') {
       for (const secretKey of this.watchedBy.get(key) ?? []) {
         const set = this.secretWatchers.get(secretKey);
@@ -523,8 +523,8 @@ class CertflowEngine implements Engine {
     return frozen;
   }
 
-  private reconciled(kind: ResourceKind, key: string): void {
-    if (this.unsynced.delete(`${kind}\u0000${key}`)) this.checkSynced();
+  private reconciled(key: string): void {
+    if (this.unsynced.delete(key)) this.checkSynced();
   }
 
   private checkSynced(): void {
@@ -786,7 +786,7 @@ class CertflowEngine implements Engine {
             ? renewalDelayFromStatus(resource as Certificate, now)
             : undefined;
         if (renewal === undefined) {
-          this.unsynced.add(`${kind}\u0000${key}`);
+          this.unsynced.add(key);
           this.enqueue(kind, key);
           continue;
         }
