@@ -56,6 +56,7 @@ import type { Solver } from '../solvers/index.js';
 import { createFileStore } from '../stores/file.js';
 import type { Store, StoreChange } from '../stores/types.js';
 import { deleteWithDependents } from './garbage-collector.js';
+import { ownerShouldSee } from './owner-notice.js';
 import { keyOf, Resources } from './resources.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -464,7 +465,8 @@ class CertflowEngine implements Engine {
         this.enqueue('Certificate', certificateKey);
       }
     }
-    for (const owner of value?.metadata.ownerReferences ?? []) {
+    if (value === undefined || !ownerShouldSee(value)) return;
+    for (const owner of value.metadata.ownerReferences ?? []) {
       if (!this.queues.has(owner.kind as ResourceKind)) continue;
       this.enqueue(
         owner.kind as ResourceKind,
