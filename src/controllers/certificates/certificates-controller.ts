@@ -242,6 +242,11 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     else await resources.update(secret);
   }
 
+  /** A fresh name for the Secret that holds the next private key until it is issued for. */
+  function newKeySecretName(certificate: Certificate): string {
+    return `${certificate.metadata.name}-${randomBytes(3).toString('hex')}`;
+  }
+
   async function nextPrivateKey(
     certificate: Certificate,
     secretKey: PrivateKey | undefined,
@@ -250,7 +255,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     let name = certificate.status?.nextPrivateKeySecretName;
     if (name === undefined) {
       // The name is persisted before the key Secret exists, so a crash never orphans a key.
-      name = `${certificate.metadata.name}-${randomBytes(3).toString('hex')}`;
+      name = newKeySecretName(certificate);
       certificate = await writeStatus(certificate, {
         ...certificate.status,
         nextPrivateKeySecretName: name,
@@ -533,6 +538,9 @@ export function createCertificatesController(ctx: ControllerContext): Controller
       }
       certificate = await writeStatus(certificate, {
         ...certificate.status,
+        // Named in the same write as Issuing, which saves the key manager a write of its own.
+        nextPrivateKeySecretName:
+          certificate.status?.nextPrivateKeySecretName ?? newKeySecretName(certificate),
         conditions: conditions(
           certificate,
           {
