@@ -57,6 +57,7 @@ import { createFileStore } from '../stores/file.js';
 import type { Store, StoreChange } from '../stores/types.js';
 import { deleteWithDependents } from './garbage-collector.js';
 import { ownerShouldSee } from './owner-notice.js';
+import { QueuedChallenges } from './queued-challenges.js';
 import { keyOf, Resources } from './resources.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -243,7 +244,7 @@ class CertflowEngine implements Engine {
   private readonly challengeIndex = new Map<string, Challenge>();
   private readonly inFlight = new Set<string>();
   /** Challenges in phase Queued, so that a round of the scheduler need not look at the others. */
-  private readonly queuedChallenges = new Set<string>();
+  private readonly queuedChallenges = new QueuedChallenges();
   private readonly issuerWaiters = new Map<string, Set<string>>();
   private readonly secretWatchers = new Map<string, Set<string>>();
   /** The Secrets each Certificate watches, to drop its entries when it is deleted. */
@@ -476,7 +477,8 @@ class CertflowEngine implements Engine {
   }
 
   private noteQueued(key: string, challenge: Challenge): void {
-    if ((challenge.status?.phase ?? 'Queued') === 'Queued') this.queuedChallenges.add(key);
+    if ((challenge.status?.phase ?? 'Queued') === 'Queued')
+      this.queuedChallenges.set(key, challenge);
     else this.queuedChallenges.delete(key);
   }
 
@@ -635,14 +637,29 @@ class CertflowEngine implements Engine {
     ) {
       return;
     }
-    const candidates = inFlight;
-    for (const key of this.queuedChallenges) {
-      const challenge = this.challengeIndex.get(key);
-      if (challenge !== undefined && !this.inFlight.has(key)) candidates.push(challenge);
+    // The rule picks oldest first and stops when the slots are full, so the oldest few Queued
+    // challenges decide the round: it reads twice as many as there are free slots, and more only
+    // when too many of those wait for a name already being solved.
+    const free = this.options.maxConcurrentChallenges - this.inFlight.size;
+    let picks: Challenge[] = [];
+    for (let wanted = 2 * free; ; wanted *= 4) {
+      const candidates = [...inFlight];
+      let more = false;
+      for (const { key } of this.queuedChallenges.oldestFirst()) {
+        if (this.inFlight.has(key)) continue;
+        const challenge = this.challengeIndex.get(key);
+        if (challenge === undefined) continue;
+        if (candidates.length - inFlight.length === wanted) {
+          more = true;
+          break;
+        }
+        candidates.push(challenge);
+      }
+      picks = pickChallengesToSchedule(candidates, {
+        maxConcurrentChallenges: this.options.maxConcurrentChallenges,
+      });
+      if (picks.length >= free || !more) break;
     }
-    const picks = pickChallengesToSchedule(candidates, {
-      maxConcurrentChallenges: this.options.maxConcurrentChallenges,
-    });
     for (const pick of picks) {
       const key = keyOf(pick);
       const current = await this.resources.getByKey<Challenge>(key);
