@@ -178,6 +178,7 @@ export function createOrdersController(ctx: ControllerContext): Controller {
     order: Order,
     issuer: Issuer | ClusterIssuer,
     client: AcmeClient,
+    created?: AcmeOrderSnapshot,
   ): Promise<number | undefined> {
     const status = order.status ?? {};
     if (status.url === undefined) {
@@ -187,17 +188,19 @@ export function createOrdersController(ctx: ControllerContext): Controller {
       ];
       // The one call whose result cannot be stored before it is made: a process killed before
       // the URL below is written orders once more, and the lost order expires on the server.
-      const created = await client.createOrder(identifiers);
-      await writeStatus(order, {
+      const answer = await client.createOrder(identifiers);
+      const written = await writeStatus(order, {
         ...status,
-        url: created.url,
-        finalizeURL: created.finalizeUrl,
-        state: created.status,
+        url: answer.url,
+        finalizeURL: answer.finalizeUrl,
+        state: answer.status,
       });
-      return 0;
+      // Carries on with the answer, which lists the authorizations: fetching the order again
+      // would only repeat it.
+      return step(key, written, issuer, client, answer);
     }
     if (status.authorizations === undefined) {
-      const snapshot = await client.getOrder(status.url);
+      const snapshot = created ?? (await client.getOrder(status.url));
       const authorizations: ACMEAuthorization[] = [];
       for (const url of snapshot.authorizations) {
         const authz = await client.getAuthorization(url);
