@@ -43,6 +43,8 @@ class StandInAcme {
   readonly orderLooks: number[] = [];
   acceptedAt: number | undefined;
   finalizedAt: number | undefined;
+  /** Looks at the order before any challenge was accepted. */
+  earlyOrderLooks = 0;
   #chain: string | undefined;
 
   constructor(
@@ -95,6 +97,7 @@ class StandInAcme {
       registerAccount: async () => ({ accountUrl: 'https://acme.test/acct/1' }),
       createOrder: async () => this.#order(),
       getOrder: async () => {
+        if (this.acceptedAt === undefined) this.earlyOrderLooks += 1;
         if (this.finalizedAt !== undefined) this.orderLooks.push(this.clock.now());
         return this.#order();
       },
@@ -198,6 +201,11 @@ function eventually(check: () => void): Promise<void> {
 }
 
 describe('the first poll after accept and finalize', () => {
+  it('takes the authorizations from the new-order answer, without fetching the order again', async () => {
+    const { acme } = await issuing({});
+    expect(acme.earlyOrderLooks).toBe(0);
+  });
+
   it('looks after firstPollDelayMs, then after pollIntervalMs: at the authorization, at the order', async () => {
     const { clock, acme } = await issuing({});
     const acceptedAt = acme.acceptedAt ?? 0;
