@@ -21,6 +21,15 @@ import {
   valueOf,
   type Element,
 } from './der-reader.js';
+import {
+  contextTag,
+  derBitString,
+  derBoolean,
+  derElement,
+  derOctetString,
+  derOid,
+  derSequence,
+} from './der-writer.js';
 import { formatIpAddress, parseIpAddress } from './ip.js';
 import { decodeUsages, keyUsageBitString, keyUsageBitsFrom, type EncodedUsages } from './usages.js';
 import { subtle } from './webcrypto.js';
@@ -196,6 +205,96 @@ function extension(
   value: { toBER(sizeOnly?: boolean): ArrayBuffer },
 ): pkijs.Extension {
   return new pkijs.Extension({ extnID, critical, extnValue: value.toBER(false) });
+}
+
+/**
+ * {@link generalNames} as DER GeneralName encodings: the same checks, field paths and order,
+ * without building pkijs objects.
+ *
+ * @remarks
+ * For the CSR, which is built on the hot path from DER pieces (see `der-writer.ts`). Each name
+ * is its context tag (dNSName [2], rfc822Name [1], iPAddress [7], uniformResourceIdentifier [6])
+ * over the IA5String characters or the address octets.
+ */
+export function generalNamesDer(names: Partial<SubjectAltNames>): Uint8Array[] {
+  const result: Uint8Array[] = [];
+  for (const [i, name] of (names.dnsNames ?? []).entries()) {
+    if (!IA5_NO_SPACE.test(name)) {
+      throw new ValidationError(`dnsNames[${i}]`, 'must be a non-empty ASCII name (A-labels)');
+    }
+    result.push(generalNameDer(GENERAL_NAME.dns, Buffer.from(name, 'latin1')));
+  }
+  for (const [i, email] of (names.emailAddresses ?? []).entries()) {
+    if (!IA5_NO_SPACE.test(email) || !/^[^@]+@[^@]+$/.test(email)) {
+      throw new ValidationError(`emailAddresses[${i}]`, 'must be an ASCII email address');
+    }
+    result.push(generalNameDer(GENERAL_NAME.email, Buffer.from(email, 'latin1')));
+  }
+  for (const [i, ip] of (names.ipAddresses ?? []).entries()) {
+    const bytes = parseIpAddress(ip);
+    if (bytes === undefined) {
+      throw new ValidationError(`ipAddresses[${i}]`, 'must be an IPv4 or IPv6 address');
+    }
+    result.push(generalNameDer(GENERAL_NAME.ip, bytes));
+  }
+  for (const [i, uri] of (names.uris ?? []).entries()) {
+    if (!IA5_NO_SPACE.test(uri) || !URL.canParse(uri)) {
+      throw new ValidationError(`uris[${i}]`, 'must be an absolute ASCII URI');
+    }
+    result.push(generalNameDer(GENERAL_NAME.uri, Buffer.from(uri, 'latin1')));
+  }
+  return result;
+}
+
+/** A GeneralName of a primitive kind: `[kind] IMPLICIT` over the value octets. */
+function generalNameDer(kind: number, value: Uint8Array): Uint8Array {
+  return derElement(contextTag(kind, false), value);
+}
+
+/** {@link subjectAltNameExtension} as a DER Extension, from {@link generalNamesDer}'s names. */
+export function subjectAltNameExtensionDer(
+  names: readonly Uint8Array[],
+  subjectEmpty: boolean,
+): Uint8Array {
+  return extensionDer(oids.subjectAltName, subjectEmpty, derSequence(...names));
+}
+
+/** {@link usageExtensions} as DER Extensions: keyUsage (critical) and extKeyUsage, when set. */
+export function usageExtensionsDer({ keyUsageBits, extKeyUsageOids }: EncodedUsages): Uint8Array[] {
+  const result: Uint8Array[] = [];
+  if (keyUsageBits !== 0) {
+    const { bytes, unusedBits } = keyUsageBitString(keyUsageBits);
+    result.push(extensionDer(oids.keyUsage, true, derBitString(bytes, unusedBits)));
+  }
+  if (extKeyUsageOids.length > 0) {
+    result.push(
+      extensionDer(
+        oids.extKeyUsage,
+        false,
+        derSequence(...extKeyUsageOids.map((oid) => derOid(oid))),
+      ),
+    );
+  }
+  return result;
+}
+
+/**
+ * {@link basicConstraintsExtension} as a DER Extension, critical; cA is left out when false, its
+ * DEFAULT, as DER requires.
+ */
+export function basicConstraintsExtensionDer(isCA: boolean): Uint8Array {
+  return extensionDer(
+    oids.basicConstraints,
+    true,
+    isCA ? derSequence(derBoolean(true)) : derSequence(),
+  );
+}
+
+/** An Extension: critical is written only when true (DEFAULT FALSE), the value wrapped in octets. */
+function extensionDer(extnID: string, critical: boolean, value: Uint8Array): Uint8Array {
+  return critical
+    ? derSequence(derOid(extnID), derBoolean(true), derOctetString(value))
+    : derSequence(derOid(extnID), derOctetString(value));
 }
 
 /**

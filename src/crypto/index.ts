@@ -3,8 +3,9 @@
  *
  * @remarks
  * The only module that touches pkijs, asn1js or WebCrypto. Certificates, CSRs and keys are read
- * by a small DER reader of its own (asn1js is far too slow to parse every Secret); pkijs and
- * asn1js build and sign them. Malformed PEM/DER and failed key
+ * by a small DER reader of its own (asn1js is far too slow to parse every Secret), and CSRs,
+ * made once per issuance, are written by a small DER writer for the same reason; pkijs and
+ * asn1js build and sign certificates (the CA and SelfSigned issuers). Malformed PEM/DER and failed key
  * operations throw `CryptoError`; bad option values throw `ValidationError` naming the field.
  * No message ever quotes key material.
  *
