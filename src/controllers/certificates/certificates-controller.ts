@@ -240,6 +240,8 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     );
     if (existing === undefined) await resources.create(secret);
     else await resources.update(secret);
+    const pem = secret.data?.['tls.key'];
+    if (pem !== undefined) keyPairs.rememberWrittenKey(pem, content.key);
   }
 
   /** A fresh name for the Secret that holds the next private key until it is issued for. */

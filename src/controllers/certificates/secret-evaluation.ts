@@ -65,6 +65,9 @@ export function renewalTimeFor(certificate: Certificate, info: CertificateInfo):
   });
 }
 
+/** Written keys kept for their first evaluation; a burst of issuances writes at most this many. */
+const WRITTEN_KEYS_LIMIT = 1_024;
+
 /** A parsed and checked key pair: the expensive part of looking at a Secret. */
 type ParsedKeyPair =
   | { readonly key: PrivateKey; readonly info: CertificateInfo }
@@ -82,7 +85,30 @@ export class KeyPairCache {
     { keyPem: string; crtPem: string; parsed: Promise<ParsedKeyPair> }
   >();
 
+  /** Keys this process wrote to a Secret, by the PEM it wrote: importing one again is wasted. */
+  private readonly written = new Map<string, PrivateKey>();
+
   constructor(readonly limit = 5_000) {}
+
+  /**
+   * Remembers that `pem` (as written to a Secret's `tls.key`) is `key`, so that the evaluation of
+   * that Secret need not import it: a P-256 PKCS#8 import costs close to a millisecond.
+   */
+  rememberWrittenKey(pem: string, key: PrivateKey): void {
+    this.written.delete(pem);
+    this.written.set(pem, key);
+    if (this.written.size > WRITTEN_KEYS_LIMIT) {
+      const oldest = this.written.keys().next().value;
+      if (oldest !== undefined) this.written.delete(oldest);
+    }
+  }
+
+  /** The key written as `pem`, if this process wrote it recently; it is then forgotten. */
+  takeWrittenKey(pem: string): PrivateKey | undefined {
+    const key = this.written.get(pem);
+    if (key !== undefined) this.written.delete(pem);
+    return key;
+  }
 
   lookup(
     id: string,
@@ -116,7 +142,7 @@ async function parseKeyPair(
   const parse = async (): Promise<ParsedKeyPair> => {
     let key: PrivateKey;
     try {
-      key = await importPrivateKeyPem(keyPem);
+      key = cache?.takeWrittenKey(keyPem) ?? (await importPrivateKeyPem(keyPem));
     } catch (err) {
       return {
         needsIssuance: true,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { KeyPairCache } from '../../../src/controllers/certificates/secret-evaluation.js';
+import {
+  evaluateSecret,
+  KeyPairCache,
+} from '../../../src/controllers/certificates/secret-evaluation.js';
+import type { Certificate, Secret } from '../../../src/domain/types.js';
+import { caSecret, hour } from './engine-fixture.js';
 
 // The cache only ever hands back what parse() produced for the same PEM text.
 function counter() {
@@ -42,5 +47,45 @@ describe('KeyPairCache', () => {
     expect(calls()).toBe(3);
     await cache.lookup('ns/a', 'K', 'C', parse);
     expect(calls()).toBe(4);
+  });
+});
+
+describe('KeyPairCache: keys this process wrote', () => {
+  it('hands a written key to the first evaluation of its PEM instead of importing it', async () => {
+    const cache = new KeyPairCache();
+    const now = Date.now();
+    const { manifest, key } = await caSecret('web-tls', {
+      notBefore: now - hour,
+      notAfter: now + 90 * 24 * hour,
+      isCA: false,
+      commonName: 'web.example.test',
+    });
+    const secret = manifest as unknown as Secret;
+    cache.rememberWrittenKey(secret.data!['tls.key']!, key);
+    const certificate = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        secretName: 'web-tls',
+        commonName: 'web.example.test',
+        issuerRef: { name: 'ca' },
+        privateKey: { algorithm: 'ECDSA', size: 256 },
+      },
+    } as Certificate;
+    const evaluation = await evaluateSecret(certificate, secret, now, undefined, cache);
+    // The very object that was written: no import ran.
+    expect(evaluation.key).toBe(key);
+    // Taken once: a later evaluation of other text for the same Secret would import.
+    expect(cache.takeWrittenKey(secret.data!['tls.key']!)).toBeUndefined();
+  });
+
+  it('keeps at most 1,024 written keys, forgetting the oldest', async () => {
+    const cache = new KeyPairCache();
+    const { key } = await caSecret('any', { notBefore: 0, notAfter: hour });
+    for (let i = 0; i <= 1_024; i++) cache.rememberWrittenKey(`PEM ${i}`, key);
+    expect(cache.takeWrittenKey('PEM 0')).toBeUndefined();
+    expect(cache.takeWrittenKey('PEM 1')).toBe(key);
+    expect(cache.takeWrittenKey('PEM 1024')).toBe(key);
   });
 });
