@@ -8,9 +8,10 @@
  *
  * - HTTP: the client's `HttpClient.request()` is replaced by a per-client transport (own TLS
  *   trust and keep-alive agent, a deadline, no retries); see `transport.ts`.
- * - Nonces: acme-client 5.4 asks `newNonce` before every signed request and uses a response's
- *   `Replay-Nonce` only to retry a `badNonce`. The adapter serves `getNonce()` from the nonces of
- *   earlier answers first, which saves a round trip per step.
+ * - Nonces: acme-client 5.4 asks `newNonce` (with HEAD) before every signed request and uses a
+ *   response's `Replay-Nonce` only to retry a `badNonce`. The adapter serves `getNonce()` from
+ *   the nonces of earlier answers first, which saves a round trip per step, and asks `newNonce`
+ *   with GET when none is left, which keeps the connection alive.
  * - Signing: acme-client keeps the account key as PEM and passes it to `crypto.sign` (and to
  *   `createPublicKey` for the JWK) on every signed request, so OpenSSL decodes the PEM each time.
  *   The adapter gives the `HttpClient` the key as a `KeyObject`, decoded once per client, which
@@ -172,7 +173,19 @@ class AcmeClientAdapter implements AcmeClient {
       holds,
     });
     const http = httpLayerOf(client);
-    const fetchNonce = http.getNonce.bind(http);
+    const fetchNonce = async (): Promise<string> => {
+      // GET, where acme-client sends HEAD (RFC 8555 §7.2 allows both): a HEAD answer carries no
+      // Content-Length (Pebble's does not), and node's HTTP client then closes the kept-alive
+      // connection, so every nonce fetched cost a new connection and TLS handshake.
+      const answer = await transport.request(await http.getResourceUrl('newNonce'), 'get');
+      const nonce = answer.headers['replay-nonce'];
+      if (nonce === undefined || nonce === '') {
+        throw new AcmeError('the ACME server answered newNonce without a Replay-Nonce', {
+          transient: true,
+        });
+      }
+      return nonce;
+    };
     // Instance properties shadow the prototype: only this client's HttpClient changes.
     http.accountKey = options.accountKey;
     http.request = transport.request;

@@ -174,7 +174,9 @@ describe('nonces', () => {
     await step(() => client.getAuthorization(order.authorizations[0] as string));
     const made = requests.slice(from);
     expect(made.filter((r) => r.method === 'POST').length).toBeGreaterThanOrEqual(5);
-    expect(made.filter((r) => r.method === 'HEAD')).toHaveLength(1);
+    // One newNonce, asked with GET (RFC 8555 §7.2), never with HEAD: see the connection pool test.
+    expect(made.filter((r) => r.url.endsWith('/nonce-plz'))).toHaveLength(1);
+    expect(made.filter((r) => r.method === 'HEAD')).toHaveLength(0);
   });
 });
 
