@@ -105,8 +105,13 @@ export interface Transport {
 
 /** Larger answers are refused: a chain is a few kilobytes, an order a few hundred bytes. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Nonces kept for reuse; older ones are likelier to have expired on the server. */
-const MAX_POOLED_NONCES = 8;
+/**
+ * Nonces kept for reuse; the newest is used first, and the oldest dropped, as older ones are
+ * likelier to have expired on the server. A burst of answers on up to {@link MAX_SOCKETS}
+ * connections hands back that many at once: with room for 8, 100 certificates at concurrency 25
+ * asked newNonce 93 times, with 32 about 25 times, with no more `badNonce` rejections.
+ */
+const MAX_POOLED_NONCES = 32;
 /** URLs held back by `Retry-After` at once; past this, the ones whose time has come are dropped. */
 const MAX_HELD_URLS = 256;
 /**
