@@ -3,14 +3,15 @@
  *
  * @remarks
  * The lock is a file created with `O_CREAT | O_EXCL` (`open(path, 'wx')`), holding the owner's
- * pid, host name, a timestamp and a random token. A lock is stale when its owner is a process of
+ * pid, host name, a timestamp and a unique token. A lock is stale when its owner is a process of
  * this host that no longer exists, or when it is older than the stale lease; an empty lock (its
  * owner died between creating and writing it) is stale once its modification time is a few
- * seconds old. A stale lock is
- * broken only under a second exclusive file, the guard, after reading the lock again: two
- * processes that both saw the same stale lock cannot both remove it, so the second cannot remove
- * the lock the first one took in its place. The guard is held for a few system calls; it is
- * itself removed when its owner is dead or it is older than the stale lease.
+ * seconds old. A stale lock is broken only under a second exclusive file, the guard, after
+ * reading the lock again: two processes that both saw the same stale lock cannot both remove it,
+ * so the second cannot remove the lock the first one took in its place. The guard is held for a
+ * few system calls; it is itself removed when its owner is dead or it is older than the stale
+ * lease. A holder checks that the lock is still its own by comparing the lock file's bytes with
+ * the owner record it wrote, whose token no other holder has.
  *
  * Lock times are compared across processes, so they are wall-clock times by nature: this module
  * uses the system clock, never an injected one, and waits with referenced Node timers.
@@ -23,14 +24,14 @@
  *
  * @packageDocumentation
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { uniqueId } from './file-ids.js';
 
 /** How locks are waited for and when they are stale. */
 export interface FileLockSettings {
@@ -45,9 +46,9 @@ export interface FileLockSettings {
 /** A lock this process holds. */
 export interface HeldLock {
   /** Whether the lock file is still this holder's (nobody broke it as stale). */
-  stillHeld(): Promise<boolean>;
+  stillHeld(): boolean;
   /** Removes the lock file if it is still this holder's. */
-  release(): Promise<void>;
+  release(): void;
 }
 
 interface Owner {
@@ -103,9 +104,29 @@ function processExists(pid: number): boolean {
   }
 }
 
-/** Creates `path` exclusively with a fresh owner record; `undefined` when it already exists. */
-function tryCreate(path: string): string | undefined {
-  const token = randomBytes(12).toString('base64url');
+let hostName: string | undefined;
+
+/**
+ * This host's name, asked once per process.
+ *
+ * @remarks Should the host be renamed while the process runs, its locks keep the old name: other
+ * processes then take them for another host's, which only ever makes them wait for the lease
+ * rather than break a lock early.
+ */
+function thisHost(): string {
+  hostName ??= hostname();
+  return hostName;
+}
+
+/**
+ * Creates `path` exclusively with a fresh owner record; `undefined` when it already exists.
+ *
+ * @returns the bytes written, which no other lock holds (their token is unique): see
+ * {@link holds}.
+ */
+function tryCreate(path: string): Buffer | undefined {
+  // Unique among all holders of any lock, in any process: see file-ids.ts.
+  const token = uniqueId();
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o600);
@@ -113,9 +134,13 @@ function tryCreate(path: string): string | undefined {
     if (errorCode(err) === 'EEXIST') return undefined;
     throw err;
   }
+  let written: Buffer;
   try {
-    const owner: Owner = { pid: process.pid, host: hostname(), time: systemClock.now(), token };
-    writeFileSync(fd, JSON.stringify(owner));
+    const owner: Owner = { pid: process.pid, host: thisHost(), time: systemClock.now(), token };
+    written = Buffer.from(JSON.stringify(owner));
+    for (let offset = 0; offset < written.length;) {
+      offset += writeSync(fd, written, offset);
+    }
   } catch (err) {
     closeSync(fd);
     try {
@@ -126,7 +151,44 @@ function tryCreate(path: string): string | undefined {
     throw err;
   }
   closeSync(fd);
-  return token;
+  return written;
+}
+
+/** A buffer for {@link holds}; it is only used between two synchronous calls. */
+let holdsBuffer: Buffer | undefined;
+
+/**
+ * Whether the file at `path` holds exactly `written`, an owner record this process created:
+ * then it is still this holder's lock, since every other holder's record has another token.
+ *
+ * @remarks Cheaper than parsing the record for its token: one `open`, one or two `read`s and a
+ * `close`, and a byte comparison.
+ */
+function holds(path: string, written: Buffer): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    // One byte more than expected, to tell a longer file apart.
+    const want = written.length + 1;
+    if (holdsBuffer === undefined || holdsBuffer.length < want) {
+      holdsBuffer = Buffer.allocUnsafe(Math.max(want, 256));
+    }
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, holdsBuffer, length, want - length, length);
+      if (read === 0) break;
+      length += read;
+      if (length === want) return false;
+    }
+    return length === written.length && holdsBuffer.compare(written, 0, length, 0, length) === 0;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads the lock at `path`; `undefined` when there is none. */
@@ -147,7 +209,7 @@ async function observe(path: string, staleMs: number): Promise<Observed | undefi
       if (now - stat.mtimeMs > Math.min(staleMs, EMPTY_LOCK_GRACE_MS)) {
         staleBecause = 'it was left empty or unreadable';
       }
-    } else if (owner.host === hostname() && !processExists(owner.pid)) {
+    } else if (owner.host === thisHost() && !processExists(owner.pid)) {
       staleBecause = `its owner, process ${owner.pid}, is gone`;
     } else if (now - owner.time > staleMs) {
       staleBecause = 'older than the stale lease';
@@ -155,15 +217,6 @@ async function observe(path: string, staleMs: number): Promise<Observed | undefi
     return { id: owner?.token ?? `${stat.ino}:${stat.mtimeMs}`, owner, staleBecause };
   } finally {
     await handle.close();
-  }
-}
-
-function ownerToken(path: string): string | undefined {
-  try {
-    return parseOwner(readFileSync(path, 'utf8'))?.token;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return undefined;
-    throw err;
   }
 }
 
@@ -213,8 +266,39 @@ async function breakStale(
     }
     return outcome !== 'kept';
   } finally {
-    if (ownerToken(guardPath) === guard) await unlink(guardPath).catch(() => undefined);
+    if (holds(guardPath, guard)) await unlink(guardPath).catch(() => undefined);
   }
+}
+
+/**
+ * Takes the lock at `lockPath` if nobody holds it, without waiting: the common case, with no
+ * turn of the event loop.
+ *
+ * @param label - the Store key, for messages.
+ * @returns `undefined` when the lock is held (perhaps stale): then call {@link acquireFileLock}.
+ * @throws the system error when the lock cannot be created (`ENOENT`: its folder is missing).
+ */
+export function tryAcquireFileLock(
+  lockPath: string,
+  label: string,
+  settings: FileLockSettings,
+): HeldLock | undefined {
+  const written = tryCreate(lockPath);
+  if (written === undefined) return undefined;
+  return {
+    stillHeld: () => holds(lockPath, written),
+    release: () => {
+      if (holds(lockPath, written)) {
+        try {
+          unlinkSync(lockPath);
+        } catch (err) {
+          if (errorCode(err) !== 'ENOENT') throw err;
+        }
+      } else {
+        settings.logger.warn('a store lock was broken while held', { key: label });
+      }
+    },
+  };
 }
 
 /**
@@ -233,23 +317,8 @@ export async function acquireFileLock(
   const deadline = systemClock.now() + settings.timeoutMs;
   let backoff = 1;
   for (;;) {
-    const token = tryCreate(lockPath);
-    if (token !== undefined) {
-      return {
-        stillHeld: async () => ownerToken(lockPath) === token,
-        release: async () => {
-          if (ownerToken(lockPath) === token) {
-            try {
-              unlinkSync(lockPath);
-            } catch (err) {
-              if (errorCode(err) !== 'ENOENT') throw err;
-            }
-          } else {
-            settings.logger.warn('a store lock was broken while held', { key: label });
-          }
-        },
-      };
-    }
+    const lock = tryAcquireFileLock(lockPath, label, settings);
+    if (lock !== undefined) return lock;
     const seen = await observe(lockPath, settings.staleMs);
     if (seen === undefined) continue; // released in between: try again at once
     if (seen.staleBecause !== undefined) {
