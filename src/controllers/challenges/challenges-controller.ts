@@ -1,6 +1,6 @@
 import { getCondition } from '../../domain/conditions.js';
 import { parseResourceKey, resourceKey } from '../../domain/keys.js';
-import type { Challenge } from '../../domain/types.js';
+import type { Challenge, ChallengePhase } from '../../domain/types.js';
 import { AcmeError, CertflowError, SolverError } from '../../errors.js';
 import { freezeSnapshot } from '../../events.js';
 import {
@@ -59,22 +59,45 @@ export function createChallengesController(
 ): Controller {
   const { resources } = ctx;
 
+  /**
+   * Whether the self-check of `challenge` has nothing to do: its solver neither waits nor checks,
+   * so the check passes at once and leaves nothing outside the Store to record a state before.
+   */
+  function nothingToCheck(challenge: Challenge): boolean {
+    const picked = solverFor(ctx.solvers, challenge);
+    return (
+      'solver' in picked &&
+      picked.solver.wait === undefined &&
+      picked.solver.selfCheck === undefined
+    );
+  }
+
   async function apply(challenge: Challenge, event: ChallengeEvent): Promise<Challenge> {
-    const { next } = transitionChallenge(challenge, event, {
-      now: ctx.clock.now(),
-      policy: ctx.options.challengePolicy,
-    });
+    const context = { now: ctx.clock.now(), policy: ctx.options.challengePolicy };
+    const steps: { from: ChallengePhase; to: ChallengePhase; event: ChallengeEvent['type'] }[] = [];
+    let next = challenge;
+    for (let e: ChallengeEvent | undefined = event; e !== undefined;) {
+      const from = next.status?.phase ?? 'Queued';
+      next = transitionChallenge(next, e, context).next;
+      steps.push({ from, to: next.status?.phase ?? 'Queued', event: e.type });
+      // A self-check with nothing to check passes in the same write that records the
+      // presentation: the machine still walks SelfCheck (and says so in its events), but no
+      // side effect comes between the two states, so storing the first alone would buy nothing.
+      e =
+        next.status?.phase === 'SelfCheck' && nothingToCheck(next)
+          ? { type: 'selfCheckPassed' }
+          : undefined;
+    }
     const written = await resources.update(next);
-    const from = challenge.status?.phase ?? 'Queued';
-    const to = written.status?.phase ?? 'Queued';
-    if (from !== to) {
+    for (const step of steps) {
+      if (step.from === step.to) continue;
       ctx.emit('challenge:transition', {
         challenge: freezeSnapshot(written),
-        from,
-        to,
-        event: event.type,
+        from: step.from,
+        to: step.to,
+        event: step.event,
       });
-      if (isTerminalPhase(to)) ctx.kickScheduler();
+      if (isTerminalPhase(step.to)) ctx.kickScheduler();
     }
     return written;
   }
