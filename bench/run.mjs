@@ -5,10 +5,11 @@
 // and peak RSS belong to it alone. See docs/benchmarks.md for what is measured and how.
 //
 // Knobs (environment): BENCH_ONLY=issuance|scale, BENCH_FULL=1 (the scale run uncut: 100,000
-// Certificates started, idled and 10,000 re-issued on one engine; at the cost measured so far, most of an hour here),
+// Certificates started, idled and 10,000 re-issued on one engine; far longer than the default run),
 // BENCH_CPU_PROF=<dir> (workers run under --cpu-prof), BENCH_OUTPUT=<file> (default
-// docs/benchmarks.md), the sizes below (BENCH_ISSUANCE_N, BENCH_ROUNDS, ...), and two variants
-// for comparison runs: BENCH_BASELINE_KEEPALIVE=1, BENCH_CERTFLOW_STORE=memory.
+// docs/benchmarks.md), the sizes below (BENCH_ISSUANCE_N, BENCH_ROUNDS, ...), and three variants
+// for comparison runs: BENCH_BASELINE_KEEPALIVE=1, BENCH_CERTFLOW_STORE=memory,
+// BENCH_SCALE_STORE=memory.
 // The raw results go to <temp folder>/certflow-bench-results.json; `node bench/run.mjs --render
 // <that file>` writes the document again from them (after an edit of bench/analysis.md).
 import { execFileSync } from 'node:child_process';
@@ -51,6 +52,8 @@ const plan = {
     dueCount: full ? int('BENCH_DUE_N', 10_000) : int('BENCH_DUE_N', 500),
     idleMs: int('BENCH_IDLE_S', 60) * 1_000,
     dueCapMs: full ? null : int('BENCH_DUE_CAP_S', 300) * 1_000,
+    // Comparison runs only: the fixture is copied into a memory store before the engine starts.
+    store: env.BENCH_SCALE_STORE ?? 'file',
   },
   full,
   profileDir: env.BENCH_CPU_PROF === undefined ? undefined : path.resolve(env.BENCH_CPU_PROF),
@@ -139,7 +142,8 @@ async function runIssuance() {
 
 /** The 100,000-Certificate start-up (cut at a time cap unless BENCH_FULL), then idle and due. */
 async function runScale() {
-  const { count, templates, startupCapMs, detailCount, dueCount, idleMs, dueCapMs } = plan.scale;
+  const { count, templates, startupCapMs, detailCount, dueCount, idleMs, dueCapMs, store } =
+    plan.scale;
   const out = {};
   const withFixture = async (n, due, work) => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-bench-scale-'));
@@ -163,7 +167,7 @@ async function runScale() {
   const scaleRun = (fixture, directory, extra) =>
     runWorker(
       worker('scale-worker.mjs'),
-      { fixture, directory, startupCapMs, idleMs, dueCapMs, ...extra },
+      { fixture, directory, startupCapMs, idleMs, dueCapMs, store, ...extra },
       workerOptions({ execArgv: ['--expose-gc'] }),
     );
 

@@ -25,7 +25,12 @@ serveWorker(async (config) => {
     caPem: fixture.caPem,
   });
   const clock = createSkewClock();
-  const counting = countingStore(certflow.createFileStore({ directory: config.directory }));
+  const files = certflow.createFileStore({ directory: config.directory });
+  // BENCH_SCALE_STORE=memory (comparison runs only): the same records in a memory store, copied
+  // before anything is measured, to tell the engine's own cost from the file store's.
+  const counting = countingStore(
+    config.store === 'memory' ? await copiedToMemory(certflow, files) : files,
+  );
   const engine = certflow.createEngine({
     store: counting.store,
     clock,
@@ -188,6 +193,15 @@ serveWorker(async (config) => {
   result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
   return result;
 });
+
+/** A memory store holding every record of `files`. */
+async function copiedToMemory(certflow, files) {
+  const memory = certflow.createMemoryStore();
+  const records = await files.list('');
+  for (const { key, value } of records) await memory.put(key, value, { ifVersion: null });
+  progress(`copied ${records.length} records into a memory store (BENCH_SCALE_STORE=memory)`);
+  return memory;
+}
 
 /** How the bench knows where the engine is: `engine.synced()` and `engine.stats()`. */
 function engineProbe(engine) {
