@@ -173,30 +173,12 @@ export function createOrdersController(ctx: ControllerContext): Controller {
     return owned;
   }
 
-  /** The authorizations at `urls`, as the Order's status keeps them. */
-  async function readAuthorizations(
-    client: AcmeClient,
-    urls: readonly string[],
-  ): Promise<ACMEAuthorization[]> {
-    const authorizations: ACMEAuthorization[] = [];
-    for (const url of urls) {
-      const authz = await client.getAuthorization(url);
-      authorizations.push({
-        url,
-        identifier: authz.identifier.value,
-        wildcard: authz.wildcard,
-        initialState: authz.status,
-        challenges: authz.challenges.map((c) => ({ url: c.url, token: c.token, type: c.type })),
-      });
-    }
-    return authorizations;
-  }
-
   async function step(
     key: string,
     order: Order,
     issuer: Issuer | ClusterIssuer,
     client: AcmeClient,
+    created?: AcmeOrderSnapshot,
   ): Promise<number | undefined> {
     const status = order.status ?? {};
     if (status.url === undefined) {
@@ -207,32 +189,34 @@ export function createOrdersController(ctx: ControllerContext): Controller {
       // The one call whose result cannot be stored before it is made: a process killed before
       // the URL below is written orders once more, and the lost order expires on the server.
       const answer = await client.createOrder(identifiers);
-      const created: OrderStatus = {
+      const written = await writeStatus(order, {
         ...status,
         url: answer.url,
         finalizeURL: answer.finalizeUrl,
         state: answer.status,
-      };
-      // The answer lists the authorizations; reading them (no side effect on the server) before
-      // the first write stores the order in one write instead of two, as cert-manager does.
-      let authorizations: ACMEAuthorization[];
-      try {
-        authorizations = await readAuthorizations(client, answer.authorizations);
-      } catch (err) {
-        // The order exists on the server: its URL is stored before the failure is retried.
-        await writeStatus(order, created);
-        throw err;
-      }
-      await writeStatus(order, { ...created, authorizations });
-      return 0;
+      });
+      // Carries on with the answer, which lists the authorizations: fetching the order again
+      // would only repeat it.
+      return step(key, written, issuer, client, answer);
     }
     if (status.authorizations === undefined) {
-      const snapshot = await client.getOrder(status.url);
+      const snapshot = created ?? (await client.getOrder(status.url));
+      const authorizations: ACMEAuthorization[] = [];
+      for (const url of snapshot.authorizations) {
+        const authz = await client.getAuthorization(url);
+        authorizations.push({
+          url,
+          identifier: authz.identifier.value,
+          wildcard: authz.wildcard,
+          initialState: authz.status,
+          challenges: authz.challenges.map((c) => ({ url: c.url, token: c.token, type: c.type })),
+        });
+      }
       await writeStatus(order, {
         ...status,
         state: snapshot.status,
         finalizeURL: snapshot.finalizeUrl,
-        authorizations: await readAuthorizations(client, snapshot.authorizations),
+        authorizations,
       });
       return 0;
     }

@@ -13,9 +13,7 @@ import type {
 } from '../../../src/acme/index.js';
 import { pemEncode, signCertificate } from '../../../src/crypto/index.js';
 import { createEngine, type Engine } from '../../../src/engine/engine.js';
-import type { Order, OrderStatus } from '../../../src/domain/types.js';
 import type { Solver } from '../../../src/solvers/index.js';
-import type { Store } from '../../../src/stores/types.js';
 import { createMemoryStore } from '../../../src/stores/memory.js';
 import { createFakeClock, type FakeClock } from '../../../src/testing/fake-clock.js';
 import { caSecret, certificate, hour, settle } from './engine-fixture.js';
@@ -155,10 +153,7 @@ afterEach(async () => {
 });
 
 /** An engine on the stand-in with a Certificate applied, once its challenge was accepted. */
-async function issuing(
-  script: Script,
-  store: Store = createMemoryStore(),
-): Promise<{ clock: FakeClock; acme: StandInAcme }> {
+async function issuing(script: Script): Promise<{ clock: FakeClock; acme: StandInAcme }> {
   const clock = createFakeClock(Math.floor(Date.now() / 1000) * 1000);
   const ca = await caSecret('ca', {
     notBefore: clock.now() - hour,
@@ -166,7 +161,7 @@ async function issuing(
   });
   const acme = new StandInAcme(clock, { key: ca.key, pem: ca.certificatePem }, script);
   engine = createEngine({
-    store,
+    store: createMemoryStore(),
     clock,
     acmePort: acme.port(),
     solvers: { http01: solver },
@@ -207,22 +202,8 @@ function eventually(check: () => void): Promise<void> {
 
 describe('the first poll after accept and finalize', () => {
   it('takes the authorizations from the new-order answer, without fetching the order again', async () => {
-    const inner = createMemoryStore();
-    const orderWrites: OrderStatus[] = [];
-    const store: Store = {
-      ...inner,
-      put: (key, value, options) => {
-        if (key.startsWith('resources/Order/')) orderWrites.push({ ...(value as Order).status });
-        return inner.put(key, value, options);
-      },
-      watch: (prefix, listener) => inner.watch!(prefix, listener),
-    };
-    const { acme } = await issuing({}, store);
+    const { acme } = await issuing({});
     expect(acme.earlyOrderLooks).toBe(0);
-    // Created, then stored once with its URL and its authorizations together.
-    expect(orderWrites[0]?.url).toBeUndefined();
-    expect(orderWrites[1]?.url).toBe(ORDER);
-    expect(orderWrites[1]?.authorizations?.map((a) => a.url)).toEqual([AUTHZ]);
   });
 
   it('looks after firstPollDelayMs, then after pollIntervalMs: at the authorization, at the order', async () => {
