@@ -4,28 +4,17 @@
  * @packageDocumentation
  */
 import type { Challenge } from '../domain/types.js';
+import { creationTime, oldestFirst } from '../machine/scheduler.js';
+import { MinHeap } from './min-heap.js';
 
 interface Entry {
   readonly key: string;
   readonly challenge: Challenge;
-  /** `metadata.creationTimestamp` in ms; an absent or unreadable one sorts last. */
+  /** `metadata.creationTimestamp` in ms (see {@link creationTime}). */
   readonly createdAt: number;
 }
 
-/** The scheduler's order (see `pickChallengesToSchedule`): creation time, then name, namespace. */
-function before(a: Entry, b: Entry): boolean {
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt;
-  const an = a.challenge.metadata.name;
-  const bn = b.challenge.metadata.name;
-  if (an !== bn) return an < bn;
-  return (a.challenge.metadata.namespace ?? '') < (b.challenge.metadata.namespace ?? '');
-}
-
-function creationTime(challenge: Challenge): number {
-  const stamp = challenge.metadata.creationTimestamp;
-  const ms = stamp === undefined ? Number.NaN : Date.parse(stamp);
-  return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
-}
+const before = (a: Entry, b: Entry): boolean => oldestFirst(a, b) < 0;
 
 /**
  * The challenges waiting in `Queued`, kept in a min-heap in the scheduler's order so that a round
@@ -39,7 +28,7 @@ function creationTime(challenge: Challenge): number {
  * rebuilt when they outnumber the live ones.
  */
 export class QueuedChallenges {
-  private heap: Entry[] = [];
+  private heap = new MinHeap<Entry>(before);
   private readonly live = new Map<string, Entry>();
 
   /** How many challenges are waiting. */
@@ -56,7 +45,7 @@ export class QueuedChallenges {
   set(key: string, challenge: Challenge): void {
     const entry: Entry = { key, challenge, createdAt: creationTime(challenge) };
     this.live.set(key, entry);
-    this.push(entry);
+    this.heap.push(entry);
     this.compactIfStale();
   }
 
@@ -70,105 +59,28 @@ export class QueuedChallenges {
    * the removed entries on the way, and changes nothing.
    */
   *oldestFirst(): Generator<{ key: string; challenge: Challenge }> {
-    this.dropStaleTop();
-    const heap = this.heap;
-    // A second heap of positions in the first: the next oldest is always one of the children of
-    // the entries already read.
-    const frontier: number[] = heap.length === 0 ? [] : [0];
-    while (frontier.length > 0) {
-      const at = popPosition(frontier, heap);
-      const entry = heap[at]!;
+    // Removed entries gather at the top, where scheduling leaves them.
+    for (let top = this.heap.peek(); top !== undefined && this.live.get(top.key) !== top;) {
+      this.heap.pop();
+      top = this.heap.peek();
+    }
+    const entries = this.heap.items;
+    // A second heap, of positions in the first: the next oldest is always a child of an entry
+    // already read.
+    const frontier = new MinHeap<number>((i, j) => before(entries[i]!, entries[j]!));
+    if (entries.length > 0) frontier.push(0);
+    for (let at = frontier.pop(); at !== undefined; at = frontier.pop()) {
+      const entry = entries[at]!;
       for (const child of [2 * at + 1, 2 * at + 2]) {
-        if (child < heap.length) pushPosition(frontier, heap, child);
+        if (child < entries.length) frontier.push(child);
       }
       if (this.live.get(entry.key) === entry) yield { key: entry.key, challenge: entry.challenge };
     }
   }
 
   private compactIfStale(): void {
-    if (this.heap.length <= 64 || this.heap.length <= 2 * this.live.size) return;
-    this.heap = [];
-    for (const entry of this.live.values()) this.push(entry);
+    if (this.heap.size <= 64 || this.heap.size <= 2 * this.live.size) return;
+    this.heap = new MinHeap<Entry>(before);
+    for (const entry of this.live.values()) this.heap.push(entry);
   }
-
-  /** Pops removed entries off the top, where scheduling leaves them. */
-  private dropStaleTop(): void {
-    for (;;) {
-      const top = this.heap[0];
-      if (top === undefined || this.live.get(top.key) === top) return;
-      this.popTop();
-    }
-  }
-
-  private push(entry: Entry): void {
-    const a = this.heap;
-    a.push(entry);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(entry, a[parent]!)) break;
-      a[i] = a[parent]!;
-      i = parent;
-    }
-    a[i] = entry;
-  }
-
-  private popTop(): void {
-    const a = this.heap;
-    const last = a.pop();
-    if (last === undefined || a.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      let smallest = last;
-      if (l < a.length && before(a[l]!, smallest)) {
-        m = l;
-        smallest = a[l]!;
-      }
-      if (r < a.length && before(a[r]!, smallest)) m = r;
-      if (m === i) break;
-      a[i] = a[m]!;
-      i = m;
-    }
-    a[i] = last;
-  }
-}
-
-/** Adds heap position `at` to `frontier`, a min-heap of positions ordered by their entries. */
-function pushPosition(frontier: number[], heap: readonly Entry[], at: number): void {
-  frontier.push(at);
-  let i = frontier.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(heap[at]!, heap[frontier[parent]!]!)) break;
-    frontier[i] = frontier[parent]!;
-    i = parent;
-  }
-  frontier[i] = at;
-}
-
-/** Removes and returns the position of the oldest entry in `frontier`. */
-function popPosition(frontier: number[], heap: readonly Entry[]): number {
-  const top = frontier[0]!;
-  const last = frontier.pop()!;
-  if (frontier.length === 0) return top;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    let smallest = heap[last]!;
-    if (l < frontier.length && before(heap[frontier[l]!]!, smallest)) {
-      m = l;
-      smallest = heap[frontier[l]!]!;
-    }
-    if (r < frontier.length && before(heap[frontier[r]!]!, smallest)) m = r;
-    if (m === i) break;
-    frontier[i] = frontier[m]!;
-    i = m;
-  }
-  frontier[i] = last;
-  return top;
 }

@@ -108,13 +108,17 @@ function solvingKey(challenge: Challenge): string {
 }
 
 /** Milliseconds of `metadata.creationTimestamp`; an absent or unreadable one sorts last. */
-function creationTime(challenge: Challenge): number {
+export function creationTime(challenge: Challenge): number {
   const stamp = challenge.metadata.creationTimestamp;
   const ms = stamp === undefined ? Number.NaN : Date.parse(stamp);
   return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
 }
 
-function oldestFirst(
+/**
+ * The scheduler's order: creation time ({@link creationTime}), then name, then namespace. The
+ * engine keeps its Queued challenges in this order too.
+ */
+export function oldestFirst(
   a: { challenge: Challenge; createdAt: number },
   b: { challenge: Challenge; createdAt: number },
 ): number {
