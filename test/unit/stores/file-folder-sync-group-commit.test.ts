@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FolderSyncs,
   syncDirectory,
   type SyncFolder,
 } from '../../../src/stores/file-folder-sync.js';
+import { folderPerTest } from './store-fixtures.js';
 
 /** A SyncFolder whose syncs the test finishes by hand, in the order it chooses. */
 function manualSyncs(): SyncFolder & {
@@ -115,20 +114,14 @@ describe('file store: group commit of folder syncs', () => {
 });
 
 describe('file store: syncing a real folder', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const directory = folderPerTest();
 
   it.each([
     ['an existing folder succeeds', '', null],
     ['a missing folder fails with ENOENT', 'missing', 'ENOENT'],
   ])('syncing %s', async (_case, child, code) => {
     const err = await new Promise<Error | null>((resolve) =>
-      syncDirectory(path.join(directory, child), resolve),
+      syncDirectory(path.join(directory(), child), resolve),
     );
     expect(err === null ? null : (err as NodeJS.ErrnoException).code).toBe(code);
   });

@@ -1,22 +1,16 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import * as os from 'node:os';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFileStore } from '../../../src/stores/file.js';
+import { folderPerTest } from './store-fixtures.js';
 
 describe('file store: atomic writes', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const directory = folderPerTest();
 
   it('a reader never sees a half-written record while large values are rewritten', async () => {
-    const writer = createFileStore({ directory });
+    const writer = createFileStore({ directory: directory() });
     // A second instance, so reads do not queue behind the writer's in-process lock.
-    const reader = createFileStore({ directory });
+    const reader = createFileStore({ directory: directory() });
     const key = 'big/record';
     const valueOf = (round: number) => ({ round, blob: String(round % 10).repeat(500_000) });
     await writer.put(key, valueOf(0));
@@ -34,6 +28,6 @@ describe('file store: atomic writes', () => {
     await readLoop;
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.every((round) => round >= 0 && round <= 15)).toBe(true);
-    expect(await readdir(path.join(directory, 'big'))).toEqual(['record.json']);
+    expect(await readdir(path.join(directory(), 'big'))).toEqual(['record.json']);
   });
 });

@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFileStoreWith } from '../../../src/stores/file.js';
 import { syncDirectory, type SyncFolder } from '../../../src/stores/file-folder-sync.js';
+import { folderPerTest } from './store-fixtures.js';
 
 interface SyncSeen {
   readonly dir: string;
@@ -25,13 +24,7 @@ function versionsIn(dir: string): Map<string, string> {
 }
 
 describe('file store: a write is durable when it resolves', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const directory = folderPerTest();
 
   it('each put and delete resolves after a folder sync that started after its rename', async () => {
     const seen: SyncSeen[] = [];
@@ -46,8 +39,8 @@ describe('file store: a write is durable when it resolves', () => {
         });
       }, 3);
     };
-    const store = createFileStoreWith({ directory }, recording);
-    const folder = path.join(directory, 'shared');
+    const store = createFileStoreWith({ directory: directory() }, recording);
+    const folder = path.join(directory(), 'shared');
     const writes = 40;
     await Promise.all(
       Array.from({ length: writes }, async (_, i) => {

@@ -1,21 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFileStore } from '../../../src/stores/file.js';
 import { LIST_SLICE, readRecords } from '../../../src/stores/file-records.js';
+import { folderPerTest } from './store-fixtures.js';
 
 describe('file store: reads take turns of the event loop', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const directory = folderPerTest();
 
   it('a loop of gets lets a timer fire', async () => {
-    const store = createFileStore({ directory });
+    const store = createFileStore({ directory: directory() });
     await store.put('polled/record', { n: 1 });
     let fired = false;
     setTimeout(() => {
@@ -31,7 +25,7 @@ describe('file store: reads take turns of the event loop', () => {
   });
 
   it('a loop of gets of a missing key and deletes of it lets a timer fire', async () => {
-    const store = createFileStore({ directory });
+    const store = createFileStore({ directory: directory() });
     let fired = false;
     setTimeout(() => {
       fired = true;
@@ -48,7 +42,7 @@ describe('file store: reads take turns of the event loop', () => {
     const name = (i: number) => `r${String(i).padStart(4, '0')}`;
     const files = Array.from({ length: count }, (_, i) => ({
       key: `many/${name(i)}`,
-      file: path.join(directory, `${name(i)}.json`),
+      file: path.join(directory(), `${name(i)}.json`),
     }));
     for (const [i, { file }] of files.entries()) {
       await writeFile(file, JSON.stringify({ version: `1-v${i}`, value: { i } }));

@@ -5,11 +5,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CertflowError } from '../../../src/errors.js';
 import { createFileStore } from '../../../src/stores/file.js';
 import { uniqueId } from '../../../src/stores/file-ids.js';
 import type { Store } from '../../../src/stores/types.js';
+import { folderPerTest } from './store-fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
@@ -31,16 +32,13 @@ async function increment(store: Store, key: string): Promise<string> {
 }
 
 describe('file store: temp names, lock tokens and versions are unique', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const directory = folderPerTest();
 
   it('two store instances on one folder: no write collides, no version repeats', async () => {
-    const stores = [createFileStore({ directory }), createFileStore({ directory })];
+    const stores = [
+      createFileStore({ directory: directory() }),
+      createFileStore({ directory: directory() }),
+    ];
     const versions: string[] = [];
     await Promise.all(
       stores.flatMap((store, s) => [
@@ -62,9 +60,9 @@ describe('file store: temp names, lock tokens and versions are unique', () => {
     versions.push(await (stores[1] as Store).put('shared/counter', { count: 0 }));
     expect(versions).toHaveLength(20 * 5 + 50 + 1);
     expect(new Set(versions).size).toBe(versions.length);
-    expect((await readdir(path.join(directory, 'shared'))).every((n) => n.endsWith('.json'))).toBe(
-      true,
-    );
+    expect(
+      (await readdir(path.join(directory(), 'shared'))).every((n) => n.endsWith('.json')),
+    ).toBe(true);
   });
 
   it('names drawn in other processes never equal this process’s', async () => {
