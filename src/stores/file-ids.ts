@@ -1,10 +1,10 @@
 /**
- * Unique names for the file store's temp files, lock tokens and version suffixes.
+ * Unique names for the file store's temp files, lock owner tokens and version suffixes.
  *
  * @remarks
  * What these names need is uniqueness, not secrecy: a temp file name must not collide with
- * another writer's in the same folder, a lock token must tell this holder apart from any other
- * holder of the same lock, in any process, and a version suffix must never repeat for a key,
+ * another writer's in the same folder, an owner token must tell this store instance apart from
+ * any other in any process, and a version suffix must never repeat for a key,
  * even after the key is deleted and created again by another process. None of them guards
  * anything: the store's folder is 0700, files are created with `O_EXCL` (so a name guessed in
  * advance cannot redirect a write) and a version is compared, never trusted.

@@ -22,6 +22,7 @@ import { FolderSyncs, syncDirectory, type SyncFolder } from './file-folder-sync.
 import { uniqueId } from './file-ids.js';
 import {
   acquireFileLock,
+  LockOwner,
   tryAcquireFileLock,
   type FileLockSettings,
   type HeldLock,
@@ -56,8 +57,9 @@ export interface FileStoreOptions {
   /** The folder holding the records; created (mode 0700) when missing. */
   directory: string;
   /**
-   * A key's lock older than this is stale and is broken, even if its owner still runs. A lock
-   * whose owner is a dead process of this host is broken at once.
+   * A key's lock whose owner (a store instance) has taken or released no lock for this long is
+   * stale and is broken, even if its owner still runs. A lock whose owner is a dead process of
+   * this host is broken at once.
    *
    * @remarks A lock is held for one read-compare-write, normally milliseconds; the lease is
    * generous so that a slow disk or a paused process is not mistaken for a dead one.
@@ -209,11 +211,13 @@ async function walk(
  * operation on its key fail with a `StoreError` naming the key; remove the file to repair it.
  *
  * Compare-and-set holds across processes and across store instances on the same folder: the
- * read-compare-write of a key runs under an exclusive lock file (see `lockStaleMs`). Versions are
+ * read-compare-write of a key runs under an exclusive lock: a hard link, next to the record, to
+ * a small owner file that each store instance keeps in the folder (`.owner-<token>`, removed by
+ * `close`), so that taking a lock allocates no file (see `lockStaleMs`). Versions are
  * `<sequence>-<unique>` and never reused, not even after a delete. Deleting a key leaves its
  * folders in place; a folder removed behind the store's back is created again by the next write.
  *
- * Reads, lock files and renames use synchronous system calls; only the syncs and folder listings
+ * Reads, locks and renames use synchronous system calls; only the syncs and folder listings
  * go through libuv's thread pool. A record is a small file, normally in the page cache: a blocking
  * read of one costs a few microseconds, an eighth of the CPU of an asynchronous read's thread pool
  * round trips (and a listing of 100,000 records is four times faster). Every operation still takes
@@ -251,6 +255,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
     staleMs: positive(options.lockStaleMs, 'lockStaleMs', 30_000),
     timeoutMs: positive(options.lockTimeoutMs, 'lockTimeoutMs', 60_000),
     logger,
+    owner: new LockOwner(root),
   };
   const pathsOf = createRecordPathsMemo(root);
   const feed = new ChangeFeed(logger);
@@ -430,6 +435,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
     async close(): Promise<void> {
       closed = true;
       feed.clear();
+      lockSettings.owner.close();
     },
   };
 }

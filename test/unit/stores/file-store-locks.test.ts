@@ -35,10 +35,8 @@ describe('file store: lock files', () => {
   let directory: string;
   let lockPath: string;
   let guardPath: string;
-  const writeLock = async (
-    target: string,
-    owner: { pid: number; host?: string; ageMs?: number } | 'empty',
-  ) => {
+  /** A lock file of its own at `target` (as another owner's link reads, or an older version). */
+  const writeLock = async (target: string, owner: { pid: number; host?: string } | 'empty') => {
     await mkdir(path.dirname(target), { recursive: true });
     const text =
       owner === 'empty'
@@ -46,7 +44,7 @@ describe('file store: lock files', () => {
         : JSON.stringify({
             pid: owner.pid,
             host: owner.host ?? os.hostname(),
-            time: Date.now() - (owner.ageMs ?? 0),
+            time: Date.now(),
             token: 'left-behind',
           });
     await writeFile(target, text);
@@ -62,14 +60,14 @@ describe('file store: lock files', () => {
 
   it.each([
     ['its owner process is gone', async () => ({ pid: await deadPid() })],
-    ['it is older than the stale lease', async () => ({ pid: process.pid, ageMs: 2_000 })],
+    ['its owner has been idle for the stale lease', async () => ({ pid: process.pid })],
     [
-      'it is from another host and older than the stale lease',
-      async () => ({ pid: 1, host: 'elsewhere.invalid', ageMs: 2_000 }),
+      'it is from another host whose owner has been idle for the stale lease',
+      async () => ({ pid: 1, host: 'elsewhere.invalid' }),
     ],
   ])('a lock is broken when %s', async (_case, owner) => {
     const logger = recordingLogger();
-    const store = createFileStore({ directory, lockStaleMs: 1_000, lockTimeoutMs: 5_000, logger });
+    const store = createFileStore({ directory, lockStaleMs: 300, lockTimeoutMs: 5_000, logger });
     await writeLock(lockPath, await owner());
     const version = await store.put(key, { n: 1 }, { ifVersion: null });
     expect(await store.get(key)).toEqual({ key, value: { n: 1 }, version });
