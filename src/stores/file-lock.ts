@@ -155,7 +155,7 @@ function thisHost(): string {
  */
 export class LockOwner {
   readonly #root: string;
-  #file: { path: string; ino: number; dev: number } | undefined;
+  #file: { path: string; token: string; ino: number; dev: number } | undefined;
   /** `dev:ino` of every owner file this instance made: locks may outlive a removed one. */
   readonly #identities = new Set<string>();
 
@@ -167,6 +167,11 @@ export class LockOwner {
   /** The owner file's path, created (with its folder) if missing. */
   path(): string {
     return (this.#file ??= this.#create()).path;
+  }
+
+  /** The owner file's unique token (in its name), the file created if missing. */
+  token(): string {
+    return (this.#file ??= this.#create()).token;
   }
 
   /** Whether `file` is a link to this owner file, that is a lock this instance holds. */
@@ -198,7 +203,7 @@ export class LockOwner {
     }
   }
 
-  #create(): { path: string; ino: number; dev: number } {
+  #create(): { path: string; token: string; ino: number; dev: number } {
     removeDeadOwners(this.#root);
     // Unique among all owners, in any process: see file-ids.ts.
     const token = uniqueId();
@@ -217,7 +222,7 @@ export class LockOwner {
       for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
       const { ino, dev } = fstatSync(fd);
       this.#identities.add(`${dev}:${ino}`);
-      return { path: file, ino, dev };
+      return { path: file, token, ino, dev };
     } catch (err) {
       try {
         unlinkSync(file);
@@ -229,6 +234,21 @@ export class LockOwner {
       closeSync(fd);
     }
   }
+}
+
+/**
+ * Whether the store instance with owner token `token` is gone: its owner file in `root` is
+ * missing, or names a process of this host that no longer exists.
+ */
+export function ownerIsGone(root: string, token: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path.join(root, `${OWNER_PREFIX}${token}`), 'utf8');
+  } catch (err) {
+    return errorCode(err) === 'ENOENT';
+  }
+  const owner = parseOwner(text);
+  return owner !== undefined && owner.host === thisHost() && !processExists(owner.pid);
 }
 
 /** Removes the owner files left in `root` by processes of this host that are gone. */

@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { StoreError } from '../errors.js';
 import type { StoreRecord } from './types.js';
 
@@ -72,19 +73,39 @@ function readText(file: string): string | undefined {
   }
 }
 
+/** The checksum a record carries: CRC-32 of its version, key and value text, in hex. */
+function recordSum(version: string, key: string, json: string): string {
+  return crc32(json, crc32(key, crc32(version)))
+    .toString(16)
+    .padStart(8, '0');
+}
+
 /**
- * Parses a record file's text.
+ * The text of the record file of `key`: `{"version", "key", "sum", "value"}`, where `json` is the
+ * value already serialised.
  *
- * @throws StoreError naming `key` when the text is not a `{version, value}` record.
+ * @remarks The key and the checksum let a reader tell a record from a file being rewritten in
+ * place (see file-spares.ts): the value comes last, so the checksummed text is the end of the file.
  */
-export function parseRecord(text: string, key: string): StoredRecord {
+export function recordText(version: string, key: string, json: string): string {
+  return (
+    `{"version":${JSON.stringify(version)},"key":${JSON.stringify(key)},` +
+    `"sum":"${recordSum(version, key, json)}","value":${json}}`
+  );
+}
+
+const VALUE_MEMBER = ',"value":';
+
+/** A record, or why the text read is not one: `changed` when it may be one being rewritten. */
+type Parsed = StoredRecord | { readonly changed: string } | { readonly corrupt: string };
+
+function parseText(text: string, key: string): Parsed {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (err) {
-    throw new StoreError(`corrupt record for store key ${JSON.stringify(key)}: not JSON`, {
-      cause: err,
-    });
+  } catch {
+    // A record being rewritten in place reads as cut short or mixed: read it again.
+    return { changed: 'not JSON' };
   }
   if (
     typeof data !== 'object' ||
@@ -92,24 +113,66 @@ export function parseRecord(text: string, key: string): StoredRecord {
     typeof (data as { version?: unknown }).version !== 'string' ||
     !('value' in data)
   ) {
-    throw new StoreError(
-      `corrupt record for store key ${JSON.stringify(key)}: not a {version, value} record`,
-    );
+    return { corrupt: 'not a {version, value} record' };
   }
-  const { version, value } = data as { version: string; value: unknown };
+  const {
+    version,
+    value,
+    key: named,
+    sum,
+  } = data as {
+    version: string;
+    value: unknown;
+    key?: unknown;
+    sum?: unknown;
+  };
+  // Records written before keys and checksums were added have neither; they are taken as read.
+  if (named !== undefined && named !== key) return { changed: 'it names another key' };
+  if (sum !== undefined) {
+    const start = text.indexOf(VALUE_MEMBER);
+    const json = text.slice(start + VALUE_MEMBER.length, text.length - 1);
+    if (typeof named !== 'string' || start < 0 || recordSum(version, named, json) !== sum) {
+      return { changed: 'its checksum does not match' };
+    }
+  }
   return { version, value };
+}
+
+function corrupt(key: string, why: string): StoreError {
+  return new StoreError(`corrupt record for store key ${JSON.stringify(key)}: ${why}`);
+}
+
+/**
+ * Parses a record file's text.
+ *
+ * @throws StoreError naming `key` when the text is not a `{version, value}` record of `key` with
+ *   a matching checksum.
+ */
+export function parseRecord(text: string, key: string): StoredRecord {
+  const parsed = parseText(text, key);
+  if ('changed' in parsed) throw corrupt(key, parsed.changed);
+  if ('corrupt' in parsed) throw corrupt(key, parsed.corrupt);
+  return parsed;
 }
 
 /**
  * Reads the record of `key` at `file` now, without a turn of the event loop: for a read that
  * follows other asynchronous I/O, such as the read under a key's lock.
  *
+ * @remarks A text that may be a file caught while being rewritten in place (see file-spares.ts)
+ * is read once more from the record's name, which by then names a whole record.
  * @returns `undefined` when there is no such file.
  * @throws StoreError when the file is not a valid record.
  */
 export function readRecordNow(file: string, key: string): StoredRecord | undefined {
-  const text = readText(file);
-  return text === undefined ? undefined : parseRecord(text, key);
+  for (let attempt = 0; ; attempt += 1) {
+    const text = readText(file);
+    if (text === undefined) return undefined;
+    const parsed = parseText(text, key);
+    if ('corrupt' in parsed) throw corrupt(key, parsed.corrupt);
+    if (!('changed' in parsed)) return parsed;
+    if (attempt > 0) throw corrupt(key, parsed.changed);
+  }
 }
 
 /** Lets the event loop run (timers, I/O) before the caller goes on. */

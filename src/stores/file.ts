@@ -5,7 +5,10 @@
  */
 import {
   closeSync,
+  fchmodSync,
   fdatasync,
+  ftruncateSync,
+  linkSync,
   mkdirSync,
   openSync,
   renameSync,
@@ -23,6 +26,7 @@ import { uniqueId } from './file-ids.js';
 import {
   acquireFileLock,
   LockOwner,
+  ownerIsGone,
   tryAcquireFileLock,
   type FileLockSettings,
   type HeldLock,
@@ -37,9 +41,11 @@ import {
   readRecord,
   readRecordNow,
   readRecords,
+  recordText,
   type RecordFile,
   type StoredRecord,
 } from './file-records.js';
+import { SparePool, spareOwnerToken } from './file-spares.js';
 import { serialiseValue } from './json-value.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { assertStoreKey, assertStorePrefix } from './keys.js';
@@ -111,6 +117,14 @@ function nextVersion(current: string | undefined): string {
   return `${(sequence + 1).toString(36)}-${uniqueId()}`;
 }
 
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Never created, or already renamed or removed: nothing to clean up.
+  }
+}
+
 /**
  * Runs one store operation, turning an I/O failure into a StoreError naming the operation and
  * the key; certflow's own errors (conflicts, bad keys, corrupt records) pass through.
@@ -161,12 +175,22 @@ function isValidKey(key: string): boolean {
   }
 }
 
-/** Collects the record files under `dir` whose key starts with `keyPrefix` + `partial`. */
+/** A spare file met by a listing, with the owner token in its name. */
+interface FoundSpare {
+  readonly file: string;
+  readonly token: string;
+}
+
+/**
+ * Collects the record files under `dir` whose key starts with `keyPrefix` + `partial`, and the
+ * spare files met on the way (see file-spares.ts).
+ */
 async function walk(
   dir: string,
   keyPrefix: string,
   partial: string,
   found: RecordFile[],
+  spares: FoundSpare[],
 ): Promise<void> {
   let entries;
   try {
@@ -177,8 +201,17 @@ async function walk(
     throw err;
   }
   for (const entry of entries) {
-    // Names starting with "." are the store's temp, lock and guard files.
-    if (entry.name.startsWith('.')) continue;
+    // Names starting with "." are the store's temp, spare, lock and guard files.
+    if (entry.name.startsWith('.')) {
+      const token = spareOwnerToken(entry.name);
+      if (token !== undefined && entry.isFile()) {
+        spares.push({
+          file: `${dir}${dir.endsWith(path.sep) ? '' : path.sep}${entry.name}`,
+          token,
+        });
+      }
+      continue;
+    }
     // Symbolic links and other special files are never records: they could point anywhere.
     const role = entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : undefined;
     if (role === undefined) continue;
@@ -187,7 +220,7 @@ async function walk(
     const key = keyPrefix + segment;
     // `dir` is normalised and `entry.name` is one plain name: path.join's work is not needed.
     const child = dir.endsWith(path.sep) ? dir + entry.name : `${dir}${path.sep}${entry.name}`;
-    if (role === 'dir') await walk(child, `${key}/`, '', found);
+    if (role === 'dir') await walk(child, `${key}/`, '', found, spares);
     else if (isValidKey(key)) found.push({ key, file: child });
   }
 }
@@ -203,12 +236,20 @@ async function walk(
  * than 250 bytes once escaped are rejected with a `StoreKeyError`. Files are created 0600 and
  * folders 0700, as the records hold private keys.
  *
- * Writes go to a temp file in the record's folder, which is synced and renamed over the record,
- * then the folder is synced: a reader sees the old record or the new one, never a half-written
- * one, and a completed write survives a crash. Writes renamed into one folder while a sync of it
- * runs share the next sync of that folder (a group commit); a write never resolves on a sync that
- * started before its rename. A file that is not a valid record makes every
- * operation on its key fail with a `StoreError` naming the key; remove the file to repair it.
+ * Layout of a record file: `{"version", "key", "sum", "value"}`, the key it belongs to and a
+ * CRC-32 of version, key and value (records without the two, written by earlier versions, are
+ * read as they are).
+ *
+ * Writes go to a file in the record's folder, which is synced and renamed over the record, then
+ * the folder is synced: a reader sees the old record or the new one, never a half-written one,
+ * and a completed write survives a crash. That file is a record an earlier write displaced, once
+ * it has been out of use for a quarantine, or else a new temp file: no inode is allocated or
+ * freed per write in steady state (see file-spares.ts for why and for the reader's side). Writes
+ * renamed into one folder while a sync of it runs share the next sync of that folder (a group
+ * commit); a write never resolves on a sync that started before its rename. A file that is not a
+ * valid record makes every operation on its key fail with a `StoreError` naming the key; remove
+ * the file to repair it. `close` removes the instance's spare files; a killed process's are
+ * removed by a later listing of their folder.
  *
  * Compare-and-set holds across processes and across store instances on the same folder: the
  * read-compare-write of a key runs under an exclusive lock: a hard link, next to the record, to
@@ -265,6 +306,8 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
   const syncs = new FolderSyncs(syncFolder);
   // Folders this store has created or found, so a write need not ask the file system each time.
   const knownFolders = new Set<string>();
+  // Displaced records kept to be written again: see file-spares.ts.
+  const spares = new SparePool();
   let closed = false;
 
   const ensureOpen = (): void => {
@@ -315,19 +358,90 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
     }
   };
 
-  const writeRecord = async (paths: RecordPaths, key: string, text: string, lock: HeldLock) => {
-    // Unique among concurrent writers in any process (see file-ids.ts); `wx` never reuses a file.
-    const name = `.${uniqueId()}.tmp`;
-    const temp = paths.dir.endsWith(path.sep) ? paths.dir + name : paths.dir + path.sep + name;
-    try {
-      const fd = openSync(temp, 'wx', 0o600);
+  /**
+   * Writes `text` to a file in the record's folder and flushes it: into a spare when one is out of
+   * quarantine (rewritten in place), else into a new temp file.
+   *
+   * @returns the file written, or `undefined` when the spare was gone (removed as an orphan).
+   */
+  const writeFile = async (
+    paths: RecordPaths,
+    bytes: Buffer,
+    spare: string | undefined,
+  ): Promise<string | undefined> => {
+    let file: string;
+    let fd: number;
+    if (spare === undefined) {
+      // Unique among concurrent writers in any process (see file-ids.ts); `wx` never reuses a file.
+      const name = `.${uniqueId()}.tmp`;
+      file = paths.dir.endsWith(path.sep) ? paths.dir + name : paths.dir + path.sep + name;
+      fd = openSync(file, 'wx', 0o600);
+    } else {
+      file = spare;
       try {
-        const bytes = Buffer.from(text);
-        for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
-        await syncData(fd);
-      } finally {
-        closeSync(fd);
+        fd = openSync(file, 'r+');
+      } catch (err) {
+        if (errorCode(err) === 'ENOENT') return undefined;
+        throw err;
       }
+    }
+    try {
+      for (let offset = 0; offset < bytes.length;) {
+        offset += writeSync(fd, bytes, offset, bytes.length - offset, offset);
+      }
+      if (spare !== undefined) {
+        ftruncateSync(fd, bytes.length);
+        // A record made by someone else may have had other permissions.
+        fchmodSync(fd, 0o600);
+      }
+      await syncData(fd);
+    } catch (err) {
+      closeSync(fd);
+      removeQuietly(file);
+      throw err;
+    }
+    closeSync(fd);
+    return file;
+  };
+
+  /**
+   * Links the record at `paths.file` under a new spare name, so that the rename over it does not
+   * free it; `undefined` when there is no record (a new key).
+   */
+  const keepDisplaced = (paths: RecordPaths): string | undefined => {
+    const spare = spares.name(paths.dir, lockSettings.owner.token());
+    try {
+      linkSync(paths.file, spare);
+      return spare;
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  };
+
+  /**
+   * Waits for the folder sync that makes a rename in `dir` durable, then hands the file it
+   * displaced (if any) to the spares: only then may it be written again.
+   */
+  const syncThenKeep = async (dir: string, displaced: string | undefined): Promise<void> => {
+    try {
+      // Shared with the other writes renamed into this folder meanwhile: see file-folder-sync.ts.
+      await syncs.sync(dir);
+    } catch (err) {
+      if (displaced !== undefined) removeQuietly(displaced);
+      throw err;
+    }
+    if (displaced !== undefined) spares.give(dir, displaced);
+  };
+
+  const writeRecord = async (paths: RecordPaths, key: string, text: string, lock: HeldLock) => {
+    const bytes = Buffer.from(text);
+    const spare = spares.take(paths.dir);
+    const written =
+      (spare === undefined ? undefined : await writeFile(paths, bytes, spare)) ??
+      ((await writeFile(paths, bytes, undefined)) as string);
+    let displaced: string | undefined;
+    try {
       // Check again after the slow part: a lock broken as stale meanwhile means another writer
       // may have read the old record too, so this write must not land.
       if (!lock.stillHeld()) {
@@ -335,17 +449,27 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
           `the lock on store key ${JSON.stringify(key)} was broken as stale while held`,
         );
       }
-      renameSync(temp, paths.file);
+      displaced = keepDisplaced(paths);
+      renameSync(written, paths.file);
     } catch (err) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // Never created, or already renamed: nothing to clean up.
-      }
+      if (displaced !== undefined) removeQuietly(displaced);
+      removeQuietly(written);
       throw err;
     }
-    // Shared with the other writes renamed into this folder meanwhile: see file-folder-sync.ts.
-    await syncs.sync(paths.dir);
+    await syncThenKeep(paths.dir, displaced);
+  };
+
+  /** Removes the spares met by a listing whose store instance is gone (a killed process's). */
+  const removeOrphans = (found: readonly FoundSpare[]): void => {
+    const gone = new Map<string, boolean>();
+    for (const { file, token } of found) {
+      let isGone = gone.get(token);
+      if (isGone === undefined) {
+        isGone = ownerIsGone(root, token);
+        gone.set(token, isGone);
+      }
+      if (isGone) removeQuietly(file);
+    }
   };
 
   return {
@@ -366,7 +490,15 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
       return operation('list', prefix, async () => {
         const { dir, partial } = prefixBase(root, prefix);
         const found: RecordFile[] = [];
-        await walk(dir, prefix.slice(0, prefix.length - partial.length), partial, found);
+        const foundSpares: FoundSpare[] = [];
+        await walk(
+          dir,
+          prefix.slice(0, prefix.length - partial.length),
+          partial,
+          found,
+          foundSpares,
+        );
+        removeOrphans(foundSpares);
         found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         return readRecords<T>(found);
       });
@@ -391,7 +523,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
             const current = readRecordNow(paths.file, key);
             check(current);
             const version = nextVersion(current?.version);
-            const text = `{"version":${JSON.stringify(version)},"value":${json}}`;
+            const text = recordText(version, key, json);
             await writeRecord(paths, key, text, lock);
             feed.emit('put', key, version, json);
             return version;
@@ -418,8 +550,10 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
           return locked(paths, key, async () => {
             const current = readRecordNow(paths.file, key);
             if (!check(current)) return false;
-            unlinkSync(paths.file);
-            await syncs.sync(paths.dir);
+            // Kept as a spare rather than freed (see file-spares.ts).
+            const displaced = spares.name(paths.dir, lockSettings.owner.token());
+            renameSync(paths.file, displaced);
+            await syncThenKeep(paths.dir, displaced);
             feed.emit('delete', key, current.version);
             return true;
           });
@@ -435,6 +569,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
     async close(): Promise<void> {
       closed = true;
       feed.clear();
+      spares.close();
       lockSettings.owner.close();
     },
   };

@@ -101,7 +101,12 @@ describe('file store across processes', () => {
       );
       const store = createFileStore({ directory });
       expect((await store.get<{ count: number }>(key))?.value.count).toBe(400);
-      // No lock, guard or temp file is left behind.
+      // No lock, guard or temp file is left behind; the workers exited without closing their
+      // stores, so their spares are there until a listing finds their owners gone.
+      const left = await readdir(path.join(directory, 'counters'));
+      expect(left.filter((name) => !name.endsWith('.spare'))).toEqual(['shared.json']);
+      expect(left.length).toBeGreaterThan(1);
+      expect((await store.list('counters/')).map((r) => r.key)).toEqual([key]);
       expect(await readdir(path.join(directory, 'counters'))).toEqual(['shared.json']);
     } finally {
       await rm(directory, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../../src/stores/file.js';
 
@@ -15,16 +16,20 @@ describe('file store on disk', () => {
     await rm(parent, { recursive: true, force: true });
   });
 
-  it('writes one {version, value} file per key, files 0600 and folders 0700', async () => {
+  it('writes one {version, key, sum, value} file per key, files 0600 and folders 0700', async () => {
     const store = createFileStore({ directory });
-    const version = await store.put('resources/Secret/default/web-tls', {
-      data: { 'tls.key': 'secret' },
-    });
+    const key = 'resources/Secret/default/web-tls';
+    const version = await store.put(key, { data: { 'tls.key': 'secret' } });
     const file = path.join(directory, 'resources/Secret/default/web-tls.json');
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
-      version,
-      value: { data: { 'tls.key': 'secret' } },
-    });
+    const text = await readFile(file, 'utf8');
+    const json = '{"data":{"tls.key":"secret"}}';
+    // The checksum is CRC-32 of the version, the key and the value's JSON text, chained.
+    const sum = crc32(json, crc32(key, crc32(version)))
+      .toString(16)
+      .padStart(8, '0');
+    expect(text).toBe(
+      `{"version":${JSON.stringify(version)},"key":${JSON.stringify(key)},"sum":"${sum}","value":${json}}`,
+    );
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     for (const dir of ['', 'resources', 'resources/Secret', 'resources/Secret/default']) {
       expect((await stat(path.join(directory, dir))).mode & 0o777).toBe(0o700);

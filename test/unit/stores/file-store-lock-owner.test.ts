@@ -54,7 +54,7 @@ describe('file store: locks are links to an owner file', () => {
     // Released: the lock name is gone, the owner file stays until close.
     await expect(stat(lock)).rejects.toThrow(/ENOENT/);
     expect(await ownerFiles(directory())).toHaveLength(1);
-    await store.close();
+    await store.close?.();
     expect(await ownerFiles(directory())).toEqual([]);
   });
 
@@ -85,7 +85,7 @@ describe('file store: locks are links to an owner file', () => {
     expect(left).toContain('.owner-liveowner0');
     expect(left).not.toContain('.owner-deadowner0');
     expect(left).toHaveLength(2);
-    await store.close();
+    await store.close?.();
   });
 
   it('a lock whose owner keeps taking other locks is not stale, however long it is held', async () => {
