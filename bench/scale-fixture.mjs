@@ -1,7 +1,9 @@
 // Writes the scale fixture straight into a file store folder, in the file store's own format
-// (`resources/<Kind>/<namespace>/<name>.json` holding `{"version", "value"}`), because writing
-// 200,000 records through the Store (a lock, two fsyncs and a rename each) would take far longer
-// than the benchmark itself. The engine then reads everything through its file store.
+// (`resources/<Kind>/<namespace>/<name>.json` holding `{"version", "key", "sum", "value"}`, the
+// sum a CRC-32 of version, key and value text, as src/stores/file-records.ts writes it), because
+// writing 200,000 records through the Store (a lock, an fsync, a rename and a share of a folder
+// sync each) would take far longer than the benchmark itself. The engine then reads everything
+// through its file store.
 //
 // What is in it: one ACME Issuer (Ready, its account key Secret), and `count` Certificates, each
 // with a valid Secret (tls.crt matches tls.key, the dnsNames, the issuer annotations) and the
@@ -13,6 +15,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { pool, serveWorker } from './lib/worker.mjs';
 
 const DAY = 86_400_000;
@@ -182,7 +185,13 @@ serveWorker(async (config) => {
   let bytes = 0;
   await pool(records.length, 64, async (index) => {
     const { file, value } = records[index];
-    const text = `{"version":"1-${randomBytes(9).toString('base64url')}","value":${JSON.stringify(value)}}`;
+    const version = `1-${randomBytes(9).toString('base64url')}`;
+    const key = file.replace(/\.json$/, '');
+    const json = JSON.stringify(value);
+    const sum = crc32(json, crc32(key, crc32(version)))
+      .toString(16)
+      .padStart(8, '0');
+    const text = `{"version":${JSON.stringify(version)},"key":${JSON.stringify(key)},"sum":"${sum}","value":${json}}`;
     bytes += text.length;
     await writeFile(path.join(directory, file), text, { mode: 0o600 });
   });

@@ -38,6 +38,10 @@ serveWorker(async (config) => {
     solvers: { http01: noopHttp01Solver },
     // The stand-in validates on accept: polling after it would only measure the poll interval.
     challengePolicy: { pollIntervalMs: 0 },
+    // 0 turns the background check of every Secret off (see runScale in bench/run.mjs).
+    ...(config.verificationRate === undefined
+      ? {}
+      : { startupVerificationRate: config.verificationRate }),
   });
   let issued = 0;
   let failed = 0;
@@ -48,7 +52,7 @@ serveWorker(async (config) => {
   const probe = engineProbe(engine);
   // process.uptime() at each phase start: about the time since a --cpu-prof profile started.
   const marks = {};
-  const result = { probe: probe.method, marks };
+  const result = { probe: probe.method, marks, verificationRate: config.verificationRate ?? 200 };
 
   // -- start-up ---------------------------------------------------------------------------------
   // With --expose-gc: the heap before start, to tell what the engine keeps per Certificate.
@@ -96,36 +100,41 @@ serveWorker(async (config) => {
       `${(startup.ms / 1000).toFixed(1)} s, ${result.startup.scheduled} of ${fixture.count} ` +
       `renewals scheduled, RSS ${(result.startup.rssAfterBytes / 2 ** 20).toFixed(0)} MiB`,
   );
-  if (!startup.done || config.startupOnly === true) {
+  /** Waits for the background check of every Secret (startupVerificationRate) to end. */
+  async function verify() {
+    // The checks began during start-up (the first is due 1/rate s after start()): the Secret reads
+    // are counted from start(), the time and CPU from here, when start-up ended.
+    marks.verification = process.uptime();
+    cpu = process.cpuUsage();
+    t0 = performance.now();
+    const secretReads = () => counting.counts().get?.Secret ?? 0;
+    const verification = await waitUntil(
+      () => secretReads() >= fixture.count && probe.idle(),
+      config.verifyCapMs ?? 600_000,
+      100,
+    );
+    result.verification = {
+      ms: verification.ms + result.startup.ms,
+      completed: verification.done,
+      cpuMs: cpuMsSince(cpu).totalMs + result.startup.cpuMs,
+      secretsRead: secretReads(),
+      storeOps: counting.counts(),
+    };
+    progress(
+      `background check: ${result.verification.secretsRead} Secrets in ` +
+        `${(verification.ms / 1000).toFixed(1)} s, ${(result.verification.cpuMs / 1000).toFixed(1)} s CPU`,
+    );
+  }
+
+  const finish = async () => {
     marks.end = process.uptime();
     await engine.stop();
     result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
     return result;
-  }
-
-  // -- background check of every Secret (startupVerificationRate) --------------------------------
-  // The checks began during start-up (the first is due 1/rate s after start()): the Secret reads
-  // are counted from start(), the time and CPU from here, when start-up ended.
-  marks.verification = process.uptime();
-  cpu = process.cpuUsage();
-  t0 = performance.now();
-  const secretReads = () => counting.counts().get?.Secret ?? 0;
-  const verification = await waitUntil(
-    () => secretReads() >= fixture.count && probe.idle(),
-    config.verifyCapMs ?? 600_000,
-    100,
-  );
-  result.verification = {
-    ms: verification.ms + result.startup.ms,
-    completed: verification.done,
-    cpuMs: cpuMsSince(cpu).totalMs + result.startup.cpuMs,
-    secretsRead: secretReads(),
-    storeOps: counting.counts(),
   };
-  progress(
-    `background check: ${result.verification.secretsRead} Secrets in ` +
-      `${(verification.ms / 1000).toFixed(1)} s, ${(result.verification.cpuMs / 1000).toFixed(1)} s CPU`,
-  );
+  if (!startup.done) return finish();
+  if (config.verificationRate !== 0) await verify();
+  if (config.verificationOnly === true) return finish();
 
   // -- idle -------------------------------------------------------------------------------------
   marks.idle = process.uptime();
@@ -188,10 +197,7 @@ serveWorker(async (config) => {
     `due: ${issued} re-issued in ${((issuedAtMs ?? due.ms) / 1000).toFixed(1)} s, ` +
       `${((1000 * (dueCpu.totalMs - result.due.standInCpuMs)) / Math.max(1, issued)).toFixed(0)} µs CPU each`,
   );
-  marks.end = process.uptime();
-  await engine.stop();
-  result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
-  return result;
+  return finish();
 });
 
 /** A memory store holding every record of `files`. */
