@@ -67,6 +67,10 @@ async function baseline(config) {
     ca: config.pebble.caBundlePem,
     ...(config.baselineKeepAlive === true ? { keepAlive: true } : {}),
   });
+  // acme-client sets no timeout: a request Pebble never answers (seen once, with 29 requests
+  // left hanging) would stall the whole run. It fails the certificate instead, as certflow's own
+  // request timeout would.
+  acme.axios.defaults.timeout = 30_000;
   const tokens = new Map();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';

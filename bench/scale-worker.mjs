@@ -4,6 +4,7 @@
 // CPU and Store operations certflow spends per re-issued certificate.
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import process from 'node:process';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createAcmeStandIn, noopHttp01Solver } from './lib/acme-stand-in.mjs';
 import { countingStore, totalOf } from './lib/counting-store.mjs';
@@ -139,17 +140,29 @@ serveWorker(async (config) => {
   // -- idle -------------------------------------------------------------------------------------
   marks.idle = process.uptime();
   counting.reset();
+  // The garbage collections in the window, to tell the runtime's work from certflow's.
+  const collections = [];
+  const gcObserver = new PerformanceObserver((list) => collections.push(...list.getEntries()));
+  gcObserver.observe({ entryTypes: ['gc'] });
   cpu = process.cpuUsage();
   t0 = performance.now();
   await delay(config.idleMs);
   const idleWallMs = performance.now() - t0;
   const idleCpu = cpuMsSince(cpu);
+  gcObserver.disconnect();
   result.idle = {
     wallMs: idleWallMs,
     cpuMs: idleCpu.totalMs,
     cpuPercent: (100 * idleCpu.totalMs) / idleWallMs,
     storeOps: counting.counts(),
     rssAfterBytes: process.memoryUsage.rss(),
+    heapTotalAfterBytes: process.memoryUsage().heapTotal,
+    gc: {
+      // NODE_PERFORMANCE_GC_MAJOR is 4: a mark-compact of the old generation.
+      major: collections.filter((entry) => entry.detail?.kind === 4).length,
+      count: collections.length,
+      pauseMs: collections.reduce((sum, entry) => sum + entry.duration, 0),
+    },
   };
   progress(`idle: ${result.idle.cpuPercent.toFixed(2)}% of one core over ${idleWallMs / 1000} s`);
 

@@ -522,6 +522,13 @@ function renderScale(md, text, results, scale) {
         `idle: CPU over ${fmt(d.run.idle.wallMs / 1000)} s`,
         `${fmt(d.run.idle.cpuMs, 1)} ms (${fmt(d.run.idle.cpuPercent, 3)}% of one core); Store operations: ${Object.keys(d.run.idle.storeOps).length === 0 ? 'none' : JSON.stringify(d.run.idle.storeOps)}`,
       ]);
+      const gc = d.run.idle.gc;
+      if (gc !== undefined) {
+        dueRows.push([
+          'garbage collections in that window',
+          `${gc.count} (${gc.major} of the old generation), ${fmt(gc.pauseMs, 1)} ms of pauses on the main thread; heap committed at its end ${mib(d.run.idle.heapTotalAfterBytes)} MiB`,
+        ]);
+      }
     }
     if (due !== undefined) {
       const issued = Math.max(1, due.issued);
@@ -585,7 +592,9 @@ function renderScale(md, text, results, scale) {
           'cap and extrapolated linearly from the rate after `start()` returned (the reconciles ' +
           'are independent, so the rate holds; the listing before it is measured in full). ') +
       '',
-    '- **Idle**: nothing happens for the whole window; CPU is `process.cpuUsage()` over it.',
+    '- **Idle**: nothing happens for the whole window, which starts as soon as start-up ends; ' +
+      'CPU is `process.cpuUsage()` over it (every thread: V8 marks and sweeps on helper threads ' +
+      'too), and the garbage collections in it are counted with a `PerformanceObserver`.',
     '- **Due at once**: the engine runs on a clock that follows real time but can jump; a jump ' +
       'of 12 days makes exactly the Certificates whose renewal falls in that window due in one ' +
       'instant (their requeue timer fires at once). The ACME port is an in-process stand-in ' +
