@@ -48,7 +48,7 @@ const plan = {
     startupCapMs: full ? null : int('BENCH_STARTUP_CAP_S', 60) * 1_000,
     // Caps are in ms; null is none (the config crosses IPC as JSON, which has no Infinity).
     // The background check of every Secret is measured on an engine this size (see runScale).
-    detailCount: int('BENCH_DETAIL_N', 5_000),
+    detailCount: int('BENCH_DETAIL_N', 2_000),
     dueCount: int('BENCH_DUE_N', 10_000),
     idleMs: int('BENCH_IDLE_S', 60) * 1_000,
     dueCapMs: full ? null : int('BENCH_DUE_CAP_S', 480) * 1_000,
@@ -144,7 +144,7 @@ async function runIssuance() {
  * The 100,000-Certificate start-up, its idle minute and 10,000 of them due at once, on one engine.
  * Its background check of every Secret (`startupVerificationRate`, 200 per second by default)
  * would take over eight minutes there, so that engine runs with the check off (rate 0) and the
- * check is measured on its own, at the default rate, on a 5,000-Certificate engine. BENCH_FULL
+ * check is measured on its own, at the default rate, on a 2,000-Certificate engine. BENCH_FULL
  * runs everything on the one engine, the check first.
  */
 async function runScale() {
