@@ -156,8 +156,6 @@ function thisHost(): string {
 export class LockOwner {
   readonly #root: string;
   #file: { path: string; token: string; ino: number; dev: number } | undefined;
-  /** `dev:ino` of every owner file this instance made: locks may outlive a removed one. */
-  readonly #identities = new Set<string>();
 
   /** @param root - the store's folder; the owner file and every lock are on its file system. */
   constructor(root: string) {
@@ -174,16 +172,18 @@ export class LockOwner {
     return (this.#file ??= this.#create()).token;
   }
 
-  /** Whether `file` is a link to this owner file, that is a lock this instance holds. */
+  /**
+   * Whether `file` is a link to this owner file, that is a lock this instance holds.
+   *
+   * @remarks Should the owner file be removed behind the store's back, the locks taken before
+   * are no longer recognised (their writes fail as if the locks had been broken): an inode
+   * number, once freed, may come back as another owner's.
+   */
   isHeldBy(file: string): boolean {
     const owned = this.#file;
     if (owned === undefined) return false;
     const stat = statSync(file, { throwIfNoEntry: false });
-    if (stat === undefined) return false;
-    return (
-      (stat.ino === owned.ino && stat.dev === owned.dev) ||
-      this.#identities.has(`${stat.dev}:${stat.ino}`)
-    );
+    return stat !== undefined && stat.ino === owned.ino && stat.dev === owned.dev;
   }
 
   /** The owner file was removed behind the store's back: the next lock creates a new one. */
@@ -221,7 +221,6 @@ export class LockOwner {
     try {
       for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
       const { ino, dev } = fstatSync(fd);
-      this.#identities.add(`${dev}:${ino}`);
       return { path: file, token, ino, dev };
     } catch (err) {
       try {
