@@ -44,7 +44,7 @@ const plan = {
   },
   scale: {
     count: int('BENCH_SCALE_N', 100_000),
-    templates: 200,
+    templates: int('BENCH_TEMPLATES', 2_000),
     startupCapMs: full ? null : int('BENCH_STARTUP_CAP_S', 60) * 1_000,
     // Caps are in ms; null is none (the config crosses IPC as JSON, which has no Infinity).
     // The background check of every Secret is measured on an engine this size (see runScale).
