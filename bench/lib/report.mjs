@@ -392,8 +392,9 @@ function renderIssuance(md, text, results, { base, flow }) {
     md.push(
       `certflow's Store operations per certificate in those rounds` +
         (p.certflowStore === 'file'
-          ? ' (file store: each `put` is a compare-and-set under a lock file: one read, the ' +
-            'record written to a temp file, `fdatasync`, a rename, and a share of a folder sync):'
+          ? ' (file store: each `put` is a compare-and-set under a lock: one read, the record ' +
+            'written to a spare file (or a new one), `fdatasync`, a rename, and a share of a ' +
+            'folder sync):'
           : ` (${p.certflowStore} store):`),
       '',
     );
