@@ -169,6 +169,14 @@ export function createRecordPathsMemo(root: string, limit = 4096): (key: string)
 }
 
 /**
+ * The file `name` (one plain name) in the folder `dir` (a normalised path): what `path.join`
+ * gives, without its normalising work, which a write or a listing would pay per file.
+ */
+export function inFolder(dir: string, name: string): string {
+  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+}
+
+/**
  * The folder to walk for `prefix` (made of its complete segments) and the start of the segment
  * below it that keys must have (the prefix's last, possibly partial, segment).
  */

@@ -33,7 +33,7 @@
  * @packageDocumentation
  */
 import { unlinkSync } from 'node:fs';
-import * as path from 'node:path';
+import { inFolder } from './file-paths.js';
 
 /**
  * How long a displaced record waits before it may be written again: far longer than a reader's
@@ -61,11 +61,12 @@ export function spareOwnerToken(name: string): string | undefined {
     : undefined;
 }
 
-function removeQuietly(file: string): void {
+/** Removes `file`, if it is there: a spare, or a temp file a failed write leaves. */
+export function removeQuietly(file: string): void {
   try {
     unlinkSync(file);
   } catch {
-    // Already gone: nothing to remove.
+    // Never created, or already renamed or removed: nothing to remove.
   }
 }
 
@@ -89,8 +90,7 @@ export class SparePool {
   /** A new spare name in `dir` for the owner `token`; the file is not made here. */
   name(dir: string, token: string): string {
     this.#counter += 1;
-    const name = `.${token}.${this.#counter.toString(36)}${SPARE_SUFFIX}`;
-    return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+    return inFolder(dir, `.${token}.${this.#counter.toString(36)}${SPARE_SUFFIX}`);
   }
 
   /** The oldest spare of `dir` out of quarantine, taken out of the pool. */

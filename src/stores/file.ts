@@ -12,7 +12,6 @@ import {
   mkdirSync,
   openSync,
   renameSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -34,6 +33,7 @@ import {
 import {
   createRecordPathsMemo,
   decodeSegment,
+  inFolder,
   prefixBase,
   type RecordPaths,
 } from './file-paths.js';
@@ -45,7 +45,7 @@ import {
   type RecordFile,
   type StoredRecord,
 } from './file-records.js';
-import { SparePool, spareOwnerToken } from './file-spares.js';
+import { removeQuietly, SparePool, spareOwnerToken } from './file-spares.js';
 import { serialiseValue } from './json-value.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { assertStoreKey, assertStorePrefix } from './keys.js';
@@ -115,14 +115,6 @@ function positive(value: number | undefined, field: string, fallback: number): n
 function nextVersion(current: string | undefined): string {
   const sequence = current === undefined ? 0 : Number.parseInt(current, 36) || 0;
   return `${(sequence + 1).toString(36)}-${uniqueId()}`;
-}
-
-function removeQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // Never created, or already renamed or removed: nothing to clean up.
-  }
 }
 
 /**
@@ -205,10 +197,7 @@ async function walk(
     if (entry.name.startsWith('.')) {
       const token = spareOwnerToken(entry.name);
       if (token !== undefined && entry.isFile()) {
-        spares.push({
-          file: `${dir}${dir.endsWith(path.sep) ? '' : path.sep}${entry.name}`,
-          token,
-        });
+        spares.push({ file: inFolder(dir, entry.name), token });
       }
       continue;
     }
@@ -218,8 +207,7 @@ async function walk(
     const segment = decodeSegment(entry.name, role);
     if (segment === undefined || !segment.startsWith(partial)) continue;
     const key = keyPrefix + segment;
-    // `dir` is normalised and `entry.name` is one plain name: path.join's work is not needed.
-    const child = dir.endsWith(path.sep) ? dir + entry.name : `${dir}${path.sep}${entry.name}`;
+    const child = inFolder(dir, entry.name);
     if (role === 'dir') await walk(child, `${key}/`, '', found, spares);
     else if (isValidKey(key)) found.push({ key, file: child });
   }
@@ -373,8 +361,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
     let fd: number;
     if (spare === undefined) {
       // Unique among concurrent writers in any process (see file-ids.ts); `wx` never reuses a file.
-      const name = `.${uniqueId()}.tmp`;
-      file = paths.dir.endsWith(path.sep) ? paths.dir + name : paths.dir + path.sep + name;
+      file = inFolder(paths.dir, `.${uniqueId()}.tmp`);
       fd = openSync(file, 'wx', 0o600);
     } else {
       file = spare;
