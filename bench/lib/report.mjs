@@ -405,6 +405,24 @@ function renderIssuance(md, text, results, { base, flow }) {
   }
 }
 
+/** The start-up row of a scale run that started in full. */
+function startupRow(run) {
+  const { ms } = run.run.startup;
+  return [
+    'start-up: every renewal scheduled',
+    `${fmt(ms / 1000, 1)} s (${fmt(ms / run.fixture.count, 2)} ms per Certificate)`,
+  ];
+}
+
+/** The row of a scale run's background check of every Secret. */
+function verificationRow(v) {
+  return [
+    'background check of every Secret (`startupVerificationRate`, default 200 per second), from `start()`',
+    `${fmt(v.ms / 1000, 1)} s, ${v.secretsRead.toLocaleString('en-US')} Secrets read, ` +
+      `${fmt(v.cpuMs / 1000, 1)} s CPU with the start-up (${fmt(v.cpuMs / Math.max(1, v.secretsRead), 2)} ms per Certificate)${v.completed ? '' : ', cut at the cap'}`,
+  ];
+}
+
 function renderScale(md, text, results, scale) {
   const { large, detail } = results.scale;
   const { projection, memory, idleRun, due, orchestrationMs } = scale;
@@ -470,20 +488,9 @@ function renderScale(md, text, results, scale) {
 
   const verified = [large, detail].find((r) => r?.run.verification !== undefined);
   if (verified !== undefined && verified !== idleRun) {
-    const vs = verified.run.startup;
     const v = verified.run.verification;
     const vn = verified.fixture.count.toLocaleString('en-US');
-    const rows = [
-      [
-        'start-up: every renewal scheduled',
-        `${fmt(vs.ms / 1000, 1)} s (${fmt(vs.ms / verified.fixture.count, 2)} ms per Certificate)`,
-      ],
-      [
-        'background check of every Secret (`startupVerificationRate`, default 200 per second), from `start()`',
-        `${fmt(v.ms / 1000, 1)} s, ${v.secretsRead.toLocaleString('en-US')} Secrets read, ` +
-          `${fmt(v.cpuMs / 1000, 1)} s CPU with the start-up (${fmt(v.cpuMs / Math.max(1, v.secretsRead), 2)} ms per Certificate)${v.completed ? '' : ', cut at the cap'}`,
-      ],
-    ];
+    const rows = [startupRow(verified), verificationRow(v)];
     md.push(`### Background check of every Secret, on ${vn} Certificates`, '');
     md.push(markdownTable(['', ''], rows), '');
     text.push(textTable([`background check: ${vn}`, ''], rows), '');
@@ -495,24 +502,14 @@ function renderScale(md, text, results, scale) {
     const dueRows = [];
     if (d !== large) {
       const ds = d.run.startup;
-      dueRows.push(
-        [
-          'start-up: every renewal scheduled',
-          `${fmt(ds.ms / 1000, 1)} s (${fmt(ds.ms / d.fixture.count, 2)} ms per Certificate)`,
-        ],
-        [
-          'RSS after start-up / after a full GC',
-          `${mib(ds.rssAfterBytes)} / ${mib(ds.rssAfterGcBytes ?? Number.NaN)} MiB`,
-        ],
-      );
+      dueRows.push(startupRow(d), [
+        'RSS after start-up / after a full GC',
+        `${mib(ds.rssAfterBytes)} / ${mib(ds.rssAfterGcBytes ?? Number.NaN)} MiB`,
+      ]);
     }
     const v = d.run.verification;
     if (v !== undefined) {
-      dueRows.push([
-        'background check of every Secret (`startupVerificationRate`, default 200 per second), from `start()`',
-        `${fmt(v.ms / 1000, 1)} s, ${v.secretsRead.toLocaleString('en-US')} Secrets read, ` +
-          `${fmt(v.cpuMs / 1000, 1)} s CPU with the start-up (${fmt(v.cpuMs / Math.max(1, v.secretsRead), 2)} ms per Certificate)${v.completed ? '' : ', cut at the cap'}`,
-      ]);
+      dueRows.push(verificationRow(v));
     } else if (d.run.verificationRate === 0) {
       dueRows.push([
         'background check of every Secret',
