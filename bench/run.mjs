@@ -6,10 +6,10 @@
 //
 // Knobs (environment): BENCH_ONLY=issuance|scale, BENCH_FULL=1 (the scale run on one engine with
 // its background check of every Secret at the default rate before the idle minute; far longer),
-// BENCH_CPU_PROF=<dir> (workers run under --cpu-prof), BENCH_OUTPUT=<file> (default
-// docs/benchmarks.md), the sizes below (BENCH_ISSUANCE_N, BENCH_ROUNDS, ...), and three variants
-// for comparison runs: BENCH_BASELINE_KEEPALIVE=1, BENCH_CERTFLOW_STORE=memory,
-// BENCH_SCALE_STORE=memory.
+// BENCH_CPU_PROF=<dir> (workers run under --cpu-prof), BENCH_HEAP_SNAPSHOT=<dir> (a heap snapshot
+// of each scale engine once started), BENCH_OUTPUT=<file> (default docs/benchmarks.md), the sizes
+// below (BENCH_ISSUANCE_N, BENCH_ROUNDS, ...), and three variants for comparison runs:
+// BENCH_BASELINE_KEEPALIVE=1, BENCH_CERTFLOW_STORE=memory, BENCH_SCALE_STORE=memory.
 // The raw results go to <temp folder>/certflow-bench-results.json; `node bench/run.mjs --render
 // <that file>` writes the document again from them (after an edit of bench/analysis.md).
 import { execFileSync } from 'node:child_process';

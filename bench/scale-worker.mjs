@@ -96,6 +96,12 @@ serveWorker(async (config) => {
     result.startup.rssAfterGcBytes = process.memoryUsage.rss();
     result.startup.heapUsedAfterGcBytes = process.memoryUsage().heapUsed;
   }
+  // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot once start-up is done, to see what the engine keeps.
+  if (process.env.BENCH_HEAP_SNAPSHOT) {
+    const { writeHeapSnapshot } = await import('node:v8');
+    const file = `${process.env.BENCH_HEAP_SNAPSHOT}/startup-${fixture.count}.heapsnapshot`;
+    progress(`heap snapshot: ${writeHeapSnapshot(file)}`);
+  }
   progress(
     `start-up${startup.done ? '' : ` (cut at ${config.startupCapMs / 1000} s)`}: ` +
       `${(startup.ms / 1000).toFixed(1)} s, ${result.startup.scheduled} of ${fixture.count} ` +

@@ -72,7 +72,9 @@ export function resourceKey(
   name: string,
 ): string {
   const scope = scopeSegment(kind, namespace);
-  const key = `${ROOT}/${kind}/${scope}/${name}`;
+  // join() makes one flat string. A template literal would make a rope of five heap objects that
+  // keeps its parts alive; an engine keeps a few keys per Certificate for as long as it runs.
+  const key = [ROOT, kind, scope, name].join('/');
   checkSegment(key, 'namespace', scope);
   checkSegment(key, 'name', name);
   return key;

@@ -56,6 +56,7 @@ import type { Solver } from '../solvers/index.js';
 import { createFileStore } from '../stores/file.js';
 import type { Store, StoreChange } from '../stores/types.js';
 import { deleteWithDependents } from './garbage-collector.js';
+import { KeyMultimap } from './key-multimap.js';
 import { ownerShouldSee } from './owner-notice.js';
 import { QueuedChallenges } from './queued-challenges.js';
 import { keyOf, Resources } from './resources.js';
@@ -246,9 +247,9 @@ class CertflowEngine implements Engine {
   /** Challenges in phase Queued, so that a round of the scheduler need not look at the others. */
   private readonly queuedChallenges = new QueuedChallenges();
   private readonly issuerWaiters = new Map<string, Set<string>>();
-  private readonly secretWatchers = new Map<string, Set<string>>();
+  private readonly secretWatchers = new KeyMultimap();
   /** The Secrets each Certificate watches, to drop its entries when it is deleted. */
-  private readonly watchedBy = new Map<string, Set<string>>();
+  private readonly watchedBy = new KeyMultimap();
   /** Issuers and their Secrets, frozen, as last read; a change drops the entry. */
   private readonly shared = new Map<string, Resource>();
   /** Per key read through the shared cache: how many times it changed (guards racing reads). */
@@ -462,7 +463,7 @@ class CertflowEngine implements Engine {
       }
     }
     if (kind === 'Secret') {
-      for (const certificateKey of this.secretWatchers.get(key) ?? []) {
+      for (const certificateKey of this.secretWatchers.get(key)) {
         this.enqueue('Certificate', certificateKey);
       }
     }
@@ -483,24 +484,15 @@ class CertflowEngine implements Engine {
   }
 
   private watchSecret(secretKey: string, certificateKey: string): void {
-    let set = this.secretWatchers.get(secretKey);
-    if (set === undefined) this.secretWatchers.set(secretKey, (set = new Set()));
-    set.add(certificateKey);
-    let watched = this.watchedBy.get(certificateKey);
-    if (watched === undefined) this.watchedBy.set(certificateKey, (watched = new Set()));
-    watched.add(secretKey);
+    this.secretWatchers.add(secretKey, certificateKey);
+    this.watchedBy.add(certificateKey, secretKey);
   }
 
   /** Drops what the engine keeps for a deleted object, so its maps do not only grow. */
   private forgotten(kind: ResourceKind, key: string): void {
     if (this.unsynced.delete(key)) this.checkSynced();
     if (kind === 'Certificate') {
-      for (const secretKey of this.watchedBy.get(key) ?? []) {
-        const set = this.secretWatchers.get(secretKey);
-        set?.delete(key);
-        if (set?.size === 0) this.secretWatchers.delete(secretKey);
-      }
-      this.watchedBy.delete(key);
+      for (const secretKey of this.watchedBy.take(key)) this.secretWatchers.delete(secretKey, key);
     }
     const waiter = `${kind}\u0000${key}`;
     for (const [issuerKey, set] of this.issuerWaiters) {
