@@ -115,7 +115,12 @@ export function createCertificatesController(ctx: ControllerContext): Controller
    * issuance reconciles its Certificate several times, and each would import the same key again.
    */
   const nextKeys = new Map<string, { pem: string; key: Promise<PrivateKey> }>();
-  const nextKeyLimit = 1_000;
+  /**
+   * An entry goes when its issuance ends (or its Certificate is deleted); the limit only bounds
+   * what is left otherwise. It is far above the issuances an engine runs at once: a limit of 1,000
+   * dropped the keys of 10,000 Certificates issuing together before their next reconcile.
+   */
+  const nextKeyLimit = 100_000;
   /**
    * Checks that came out clean, by Certificate: the versions of what was compared. A reconcile
    * that finds the same versions again skips the check (parsing a CSR or building the desired
@@ -437,7 +442,12 @@ export function createCertificatesController(ctx: ControllerContext): Controller
         (s) => s.metadata.labels?.[nextPrivateKeyLabel] === 'true' && ownedByName(s),
       ),
     ];
-    for (const orphan of orphans) await ctx.deleteResource(orphan);
+    for (const orphan of orphans) {
+      await ctx.deleteResource(orphan);
+      if (orphan.kind === 'Secret') {
+        nextKeys.delete(resourceKey('Secret', orphan.metadata.namespace, orphan.metadata.name));
+      }
+    }
   }
 
   async function reconcile(key: string): Promise<number | undefined> {
@@ -462,6 +472,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     const issuing = getCondition(certificate.status?.conditions, 'Issuing');
 
     if (!evaluation.needsIssuance) {
+      keyPairs.hold(secret, false);
       const unrecorded = await issuedButNotRecorded(certificate, secret);
       if (unrecorded !== undefined) {
         const revision = (certificate.status?.revision ?? 0) + 1;
@@ -527,6 +538,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
       };
       const keepReady = evaluation.info !== undefined && evaluation.reason === 'Renewing';
       if (wait > 0) {
+        keyPairs.hold(secret, false);
         if (
           !keepReady &&
           getCondition(certificate.status?.conditions, 'Ready')?.status !== 'False'
@@ -560,6 +572,9 @@ export function createCertificatesController(ctx: ControllerContext): Controller
         message: evaluation.message,
       });
     }
+
+    // Every step of the issuance evaluates the Secret again: its parse is kept until the end.
+    keyPairs.hold(secret, true);
 
     // Key manager.
     const next = await nextPrivateKey(certificate, evaluation.key);

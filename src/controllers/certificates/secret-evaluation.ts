@@ -65,25 +65,45 @@ export function renewalTimeFor(certificate: Certificate, info: CertificateInfo):
   });
 }
 
-/** Written keys kept for their first evaluation; a burst of issuances writes at most this many. */
-const WRITTEN_KEYS_LIMIT = 1_024;
+/**
+ * Written keys are kept until their first evaluation, which takes them; the limit only bounds what
+ * Certificates deleted before that evaluation leave behind. It is far above the issuances an
+ * engine runs at once: with 10,000 due together, a limit of 1,024 dropped most keys before their
+ * evaluation, which then imported them again.
+ */
+const WRITTEN_KEYS_LIMIT = 100_000;
+
+/** The same bound for the key pairs held for issuing Certificates (see {@link KeyPairCache}). */
+const HELD_LIMIT = 100_000;
 
 /** A parsed and checked key pair: the expensive part of looking at a Secret. */
 type ParsedKeyPair =
   | { readonly key: PrivateKey; readonly info: CertificateInfo }
   | Extract<SecretEvaluation, { needsIssuance: true }>;
 
+/** A cached parse, valid while the Secret's PEM text is exactly what was parsed. */
+interface KeyPairEntry {
+  readonly keyPem: string;
+  readonly crtPem: string;
+  readonly parsed: Promise<ParsedKeyPair>;
+}
+
 /**
  * Parsed key pairs by Secret, so that the several reconciles of one issuance (and every status
  * write that wakes a Certificate) do not parse the same certificate and import the same key again.
- * An entry is used only while the Secret's PEM text is exactly what was parsed; the oldest entries
- * go first past {@link KeyPairCache.limit}.
+ * An entry is used only while the Secret's PEM text is exactly what was parsed.
+ *
+ * @remarks
+ * The Secrets of Certificates that are issuing are held ({@link KeyPairCache.hold}) until their
+ * issuance ends: each of those is evaluated again at every step of its issuance, and when more
+ * Certificates issue at once than the cache holds, a plain LRU dropped every entry before its next
+ * use. The others are kept as an LRU of {@link KeyPairCache.limit} entries, so that checking the
+ * Secrets of a hundred thousand Ready Certificates does not keep them all.
  */
 export class KeyPairCache {
-  private readonly entries = new Map<
-    string,
-    { keyPem: string; crtPem: string; parsed: Promise<ParsedKeyPair> }
-  >();
+  private readonly entries = new Map<string, KeyPairEntry>();
+  /** Entries of Certificates that are issuing, outside the LRU. */
+  private readonly held = new Map<string, KeyPairEntry>();
 
   /** Keys this process wrote to a Secret, by the PEM it wrote: importing one again is wasted. */
   private readonly written = new Map<string, PrivateKey>();
@@ -116,16 +136,57 @@ export class KeyPairCache {
     crtPem: string,
     parse: () => Promise<ParsedKeyPair>,
   ): Promise<ParsedKeyPair> {
+    const held = this.held.get(id);
+    if (held !== undefined) {
+      if (held.keyPem === keyPem && held.crtPem === crtPem) return held.parsed;
+      const entry = { keyPem, crtPem, parsed: parse() };
+      this.held.set(id, entry);
+      return entry.parsed;
+    }
     const hit = this.entries.get(id);
     if (hit !== undefined && hit.keyPem === keyPem && hit.crtPem === crtPem) return hit.parsed;
     this.entries.delete(id);
-    const parsed = parse();
-    this.entries.set(id, { keyPem, crtPem, parsed });
+    const entry = { keyPem, crtPem, parsed: parse() };
+    this.remember(id, entry);
+    return entry.parsed;
+  }
+
+  /**
+   * Holds the entry of `secret` outside the LRU (its Certificate is issuing), or with
+   * `issuing: false` returns it to the LRU (the issuance ended, or never began).
+   */
+  hold(secret: Secret | undefined, issuing: boolean): void {
+    if (secret === undefined) return;
+    const id = secretCacheKey(secret);
+    if (issuing) {
+      const entry = this.entries.get(id);
+      if (entry === undefined) return;
+      this.entries.delete(id);
+      this.held.set(id, entry);
+      // Only Certificates deleted (or renamed their Secret) mid-issuance leave entries held.
+      if (this.held.size > HELD_LIMIT) {
+        const oldest = this.held.keys().next().value;
+        if (oldest !== undefined) this.held.delete(oldest);
+      }
+      return;
+    }
+    const entry = this.held.get(id);
+    if (entry === undefined) return;
+    this.held.delete(id);
+    this.remember(id, entry);
+  }
+
+  /** How many entries are held for issuing Certificates (for tests). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  private remember(id: string, entry: KeyPairEntry): void {
+    this.entries.set(id, entry);
     if (this.entries.size > this.limit) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    return parsed;
   }
 }
 

@@ -50,6 +50,60 @@ describe('KeyPairCache', () => {
   });
 });
 
+describe('KeyPairCache: Secrets of issuing Certificates', () => {
+  const secret = (name: string) => ({ metadata: { namespace: 'ns', name } }) as Secret;
+
+  it('keeps a held entry however many others pass through the LRU', async () => {
+    const cache = new KeyPairCache(2);
+    const { parse, calls } = counter();
+    await cache.lookup('ns/a', 'K', 'C', parse);
+    cache.hold(secret('a'), true);
+    expect(cache.heldCount).toBe(1);
+    for (const other of ['b', 'c', 'd', 'e']) await cache.lookup(`ns/${other}`, 'K', 'C', parse);
+    expect(calls()).toBe(5);
+    await cache.lookup('ns/a', 'K', 'C', parse);
+    expect(calls()).toBe(5);
+  });
+
+  it('parses a held Secret again when its text changed, and keeps holding it', async () => {
+    const cache = new KeyPairCache(1);
+    const { parse, calls } = counter();
+    await cache.lookup('ns/a', 'K1', 'C1', parse);
+    cache.hold(secret('a'), true);
+    await cache.lookup('ns/a', 'K2', 'C2', parse);
+    await cache.lookup('ns/b', 'K', 'C', parse);
+    await cache.lookup('ns/c', 'K', 'C', parse);
+    await cache.lookup('ns/a', 'K2', 'C2', parse);
+    expect(calls()).toBe(4);
+    expect(cache.heldCount).toBe(1);
+  });
+
+  it('returns an entry to the LRU when its issuance ends', async () => {
+    const cache = new KeyPairCache(2);
+    const { parse, calls } = counter();
+    await cache.lookup('ns/a', 'K', 'C', parse);
+    cache.hold(secret('a'), true);
+    cache.hold(secret('a'), false);
+    expect(cache.heldCount).toBe(0);
+    // Still cached, now the newest of the LRU...
+    await cache.lookup('ns/a', 'K', 'C', parse);
+    expect(calls()).toBe(1);
+    // ...and evicted like any other once two newer ones pass.
+    await cache.lookup('ns/b', 'K', 'C', parse);
+    await cache.lookup('ns/c', 'K', 'C', parse);
+    await cache.lookup('ns/a', 'K', 'C', parse);
+    expect(calls()).toBe(4);
+  });
+
+  it('ignores a Secret that is missing or not cached', () => {
+    const cache = new KeyPairCache();
+    cache.hold(undefined, true);
+    cache.hold(secret('x'), true);
+    cache.hold(secret('x'), false);
+    expect(cache.heldCount).toBe(0);
+  });
+});
+
 describe('KeyPairCache: keys this process wrote', () => {
   it('hands a written key to the first evaluation of its PEM instead of importing it', async () => {
     const cache = new KeyPairCache();
@@ -80,12 +134,12 @@ describe('KeyPairCache: keys this process wrote', () => {
     expect(cache.takeWrittenKey(secret.data!['tls.key']!)).toBeUndefined();
   });
 
-  it('keeps at most 1,024 written keys, forgetting the oldest', async () => {
+  it('keeps 100,000 written keys (more than issue at once), forgetting the oldest', async () => {
     const cache = new KeyPairCache();
     const { key } = await caSecret('any', { notBefore: 0, notAfter: hour });
-    for (let i = 0; i <= 1_024; i++) cache.rememberWrittenKey(`PEM ${i}`, key);
+    for (let i = 0; i <= 100_000; i++) cache.rememberWrittenKey(`PEM ${i}`, key);
     expect(cache.takeWrittenKey('PEM 0')).toBeUndefined();
     expect(cache.takeWrittenKey('PEM 1')).toBe(key);
-    expect(cache.takeWrittenKey('PEM 1024')).toBe(key);
+    expect(cache.takeWrittenKey('PEM 100000')).toBe(key);
   });
 });
