@@ -144,23 +144,7 @@ function resolveSpec(spec: KeySpec): Required<KeySpec> {
  * ```
  */
 export async function importPrivateKeyPem(pem: string): Promise<PrivateKey> {
-  const blocks = pemBlocks(pem);
-  const block = blocks.find((candidate) => PRIVATE_KEY_LABELS.includes(candidate.label));
-  if (block === undefined) {
-    throw new CryptoError(
-      blocks.some((candidate) => candidate.label === 'ENCRYPTED PRIVATE KEY')
-        ? 'encrypted private keys are not supported'
-        : 'no private key PEM block found',
-    );
-  }
-  const read =
-    block.label === 'RSA PRIVATE KEY'
-      ? readRsaKey(block.der, () => wrapPkcs8(rsaAlgorithmIdentifier(), block.der))
-      : block.label === 'EC PRIVATE KEY'
-        ? readEcKey(block.der, undefined, (curve) =>
-            wrapPkcs8(ecAlgorithmIdentifier(curve.oid), block.der),
-          )
-        : readPkcs8Key(block.der);
+  const read = readPrivateKeyPem(pem);
   let privateKey: CryptoKey;
   let publicKey: CryptoKey;
   try {
@@ -175,6 +159,70 @@ export async function importPrivateKeyPem(pem: string): Promise<PrivateKey> {
     spec = { algorithm: 'RSA', size: Number(privateKey.algorithm.modulusLength) };
   }
   return new KeyHandle(spec, privateKey, publicKey);
+}
+
+/** The first private key block of `pem`, read from its DER (no WebCrypto yet). */
+function readPrivateKeyPem(pem: string): ReadPrivateKey {
+  const blocks = pemBlocks(pem);
+  const block = blocks.find((candidate) => PRIVATE_KEY_LABELS.includes(candidate.label));
+  if (block === undefined) {
+    throw new CryptoError(
+      blocks.some((candidate) => candidate.label === 'ENCRYPTED PRIVATE KEY')
+        ? 'encrypted private keys are not supported'
+        : 'no private key PEM block found',
+    );
+  }
+  return block.label === 'RSA PRIVATE KEY'
+    ? readRsaKey(block.der, () => wrapPkcs8(rsaAlgorithmIdentifier(), block.der))
+    : block.label === 'EC PRIVATE KEY'
+      ? readEcKey(block.der, undefined, (curve) =>
+          wrapPkcs8(ecAlgorithmIdentifier(curve.oid), block.der),
+        )
+      : readPkcs8Key(block.der);
+}
+
+/**
+ * What a PEM private key's DER says about the key, read without WebCrypto: see
+ * {@link readPrivateKeyFields}.
+ */
+export interface PrivateKeyFields {
+  /**
+   * The algorithm and size as {@link importPrivateKeyPem} reports them, except for an RSA key
+   * without {@link PrivateKeyFields.rsa}, whose size only an import tells (it is then 0).
+   */
+  spec: Required<KeySpec>;
+  /** The modulus and public exponent (magnitudes) of a two-prime RSA key. */
+  rsa?: { n: Uint8Array; e: Uint8Array };
+  /**
+   * An ECDSA key: its curve, its private scalar as written (a view into the DER, which may be
+   * shorter or longer than the curve's length) and its public point, when the key carries one.
+   */
+  ec?: { curve: (typeof curves)[number]; secret: Uint8Array; point?: Uint8Array };
+}
+
+/**
+ * Reads a PEM private key as {@link importPrivateKeyPem} reads it (same blocks, same forms, same
+ * {@link CryptoError}s for what it cannot read) but stops before WebCrypto.
+ *
+ * @remarks
+ * Nothing here checks that the halves belong together (an EC point may not be the scalar's) or
+ * that WebCrypto would take the key: a caller that trusts the result must check that itself. The
+ * fields hold private key material; they must never be logged.
+ *
+ * @example
+ * ```ts
+ * const { spec } = readPrivateKeyFields(secret.data['tls.key']);
+ * ```
+ */
+export function readPrivateKeyFields(pem: string): PrivateKeyFields {
+  const { spec, rsa, ec } = readPrivateKeyPem(pem);
+  if (rsa !== undefined) {
+    // WebCrypto's modulusLength is the modulus' bit length.
+    const top = rsa.n[0] ?? 0;
+    const size = rsa.n.byteLength === 0 ? 0 : (rsa.n.byteLength - 1) * 8 + (32 - Math.clz32(top));
+    return { spec: { algorithm: 'RSA', size }, rsa };
+  }
+  return { spec, ...(ec === undefined ? {} : { ec }) };
 }
 
 type ImportParams = { name: string; hash?: string; namedCurve?: string };
@@ -238,6 +286,10 @@ interface ReadPrivateKey {
     /** An uncompressed EC point: imported as `raw`, cheaper than a JWK for EC keys. */
     publicPoint?: Uint8Array;
   };
+  /** A two-prime RSA key's public members, for {@link readPrivateKeyFields}. */
+  rsa?: PrivateKeyFields['rsa'];
+  /** An EC key's fields, for {@link readPrivateKeyFields}. */
+  ec?: PrivateKeyFields['ec'];
 }
 
 type JsonWebKey = nodeWebCrypto.JsonWebKey;
@@ -276,8 +328,9 @@ function readRsaKey(der: Uint8Array, pkcs8: () => Uint8Array): ReadPrivateKey {
   const twoPrime = rest.length === RSA_MEMBERS.length && integerOf(version, what)[0] === 0;
   if (!twoPrime) return { spec, params, pkcs8 };
   const privateJwk: JsonWebKey = { kty: 'RSA', ext: true };
+  const values = RSA_MEMBERS.map((_, i) => unsignedOf(rest[i], what));
   for (const [i, member] of RSA_MEMBERS.entries()) {
-    privateJwk[member] = base64url(unsignedOf(rest[i], what));
+    privateJwk[member] = base64url(values[i] ?? new Uint8Array());
   }
   const publicJwk: JsonWebKey = {
     kty: 'RSA',
@@ -285,7 +338,8 @@ function readRsaKey(der: Uint8Array, pkcs8: () => Uint8Array): ReadPrivateKey {
     e: privateJwk.e ?? '',
     ext: true,
   };
-  return { spec, params, pkcs8, halves: { privateJwk, publicJwk } };
+  const [n = new Uint8Array(), e = new Uint8Array()] = values;
+  return { spec, params, pkcs8, halves: { privateJwk, publicJwk }, rsa: { n, e } };
 }
 
 /** Reads a SEC1 ECPrivateKey; `outerCurve` is the one PKCS#8 names outside it, if any. */
@@ -318,7 +372,12 @@ function readEcKey(
   const found = curve; // a const, so that the pkcs8 closure below keeps the narrowed type
   const spec: Required<KeySpec> = { algorithm: 'ECDSA', size: found.size };
   const params = { name: 'ECDSA', namedCurve: found.name };
-  const read: ReadPrivateKey = { spec, params, pkcs8: () => pkcs8(found) };
+  const read: ReadPrivateKey = {
+    spec,
+    params,
+    pkcs8: () => pkcs8(found),
+    ec: { curve: found, secret, ...(point === undefined ? {} : { point }) },
+  };
   if (
     point === undefined ||
     point[0] !== 0x04 ||

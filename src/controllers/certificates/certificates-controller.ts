@@ -41,6 +41,7 @@ import {
   KeyPairCache,
   keyMatchesSpec,
   renewalTimeFor,
+  type TlsKey,
 } from './secret-evaluation.js';
 
 /** Owner reference from an owned object (request, key Secret, Secret) to its Certificate. */
@@ -256,7 +257,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
 
   async function nextPrivateKey(
     certificate: Certificate,
-    secretKey: PrivateKey | undefined,
+    secretKey: TlsKey | undefined,
   ): Promise<{ certificate: Certificate; key: PrivateKey; secretName: string } | 'requeue'> {
     const namespace = certificate.metadata.namespace;
     let name = certificate.status?.nextPrivateKeySecretName;
@@ -294,9 +295,9 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     const reuse =
       spec.rotationPolicy === 'Never' &&
       secretKey !== undefined &&
-      keyMatchesSpec(secretKey, certificate);
+      keyMatchesSpec(secretKey.facts, certificate);
     const key = reuse
-      ? secretKey
+      ? await secretKey.load()
       : await generatePrivateKey({
           algorithm: spec.algorithm,
           ...(spec.algorithm === 'Ed25519' ? {} : { size: spec.size }),
@@ -492,7 +493,12 @@ export function createCertificatesController(ctx: ControllerContext): Controller
       ].join('|');
       const mismatch = checkedClean(outputsId, outputsVersions)
         ? undefined
-        : await secretOutputsMismatch(certificate, secret!, evaluation.key, ownership(certificate));
+        : await secretOutputsMismatch(
+            certificate,
+            secret!,
+            evaluation.tlsKey,
+            ownership(certificate),
+          );
       if (mismatch === undefined) rememberClean(outputsId, outputsVersions);
       else {
         ctx.logger.info('writing the Secret again', {
@@ -501,7 +507,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
           message: mismatch.message,
         });
         await writeSecret(certificate, secret, {
-          key: evaluation.key,
+          key: await evaluation.tlsKey.load(),
           chainPem: secret!.data?.['tls.crt'] ?? '',
           caPem: secret!.data?.['ca.crt'] ?? '',
         });
@@ -577,7 +583,7 @@ export function createCertificatesController(ctx: ControllerContext): Controller
     keyPairs.hold(secret, true);
 
     // Key manager.
-    const next = await nextPrivateKey(certificate, evaluation.key);
+    const next = await nextPrivateKey(certificate, evaluation.tlsKey);
     if (next === 'requeue') return 0;
     certificate = next.certificate;
     const privateKey = next.key;

@@ -1,4 +1,5 @@
 import { keyMatchesSpki } from '../../crypto/certificate.js';
+import { keyFactsMatchSpki, type KeyFacts } from '../../crypto/key-facts.js';
 import { readCsr } from '../../crypto/csr.js';
 import { canonicalIpAddress, type CsrInfo, type PrivateKey } from '../../crypto/index.js';
 import { certificateDefaults, withCertificateDefaults } from '../../domain/defaults.js';
@@ -101,7 +102,15 @@ export function compareRequestWithSpec(
   return { csr, mismatches };
 }
 
-/** Whether the CSR was made for `key` (carries its public key). */
-export function csrIsForKey(csr: Pick<CsrInfo, 'publicKeySpki'>, key: PrivateKey): boolean {
-  return keyMatchesSpki(key, csr.publicKeySpki);
+/**
+ * Whether the CSR was made for `key` (carries its public key): an imported key, or the
+ * {@link KeyFacts} of one read without importing it.
+ */
+export function csrIsForKey(
+  csr: Pick<CsrInfo, 'publicKeySpki'>,
+  key: PrivateKey | KeyFacts,
+): boolean {
+  return 'privateKey' in key
+    ? keyMatchesSpki(key, csr.publicKeySpki)
+    : keyFactsMatchSpki(key, csr.publicKeySpki);
 }

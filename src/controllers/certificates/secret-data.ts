@@ -22,6 +22,14 @@ export interface SecretContent {
   caPem: string;
 }
 
+/**
+ * A key that need only be written out, as `exportPrivateKeyPem` writes it: enough to build the
+ * Secret that {@link secretOutputsMismatch} compares with, without importing a Secret's key.
+ */
+export interface KeyExport {
+  exportPem(encoding: 'PKCS1' | 'PKCS8'): Promise<string>;
+}
+
 /** How the Secret is tied to its Certificate and what its keystores are made with. */
 export interface SecretOptions {
   /** Set when the engine owns Secrets through their Certificate (`enableCertificateOwnerRef`). */
@@ -91,12 +99,16 @@ function isOwnReference(certificate: Certificate, ref: OwnerReference): boolean 
 export async function managedSecret(
   certificate: Certificate,
   existing: Secret | undefined,
-  content: SecretContent,
+  content: Omit<SecretContent, 'key'> & { key: PrivateKey | KeyExport },
   options: SecretOptions,
 ): Promise<Secret> {
   const spec = withCertificateDefaults(certificate.spec);
   const leaf = parseCertificate(splitPemChain(content.chainPem)[0] ?? '');
-  const keyPem = await exportPrivateKeyPem(content.key, spec.privateKey.encoding);
+  const encoding = spec.privateKey.encoding;
+  const keyPem =
+    'exportPem' in content.key
+      ? await content.key.exportPem(encoding)
+      : await exportPrivateKeyPem(content.key, encoding);
   const formats = new Set((spec.additionalOutputFormats ?? []).map((format) => format.type));
 
   const data: Record<string, string> = { ...existing?.data };
@@ -207,7 +219,7 @@ function sameRecord(
 export async function secretOutputsMismatch(
   certificate: Certificate,
   secret: Secret,
-  key: PrivateKey,
+  key: PrivateKey | KeyExport,
   options: Pick<SecretOptions, 'ownerReference'>,
 ): Promise<{ reason: string; message: string } | undefined> {
   const desired = await managedSecret(

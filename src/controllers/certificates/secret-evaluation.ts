@@ -1,5 +1,12 @@
-import { keyMatchesSpki } from '../../crypto/certificate.js';
 import {
+  ecPrivateKeyPem,
+  keyFactsMatchSpki,
+  keyFactsOf,
+  readKeyFacts,
+  type KeyFacts,
+} from '../../crypto/key-facts.js';
+import {
+  exportPrivateKeyPem,
   importPrivateKeyPem,
   parseCertificate,
   pemDecode,
@@ -13,13 +20,38 @@ import { errorMessage } from '../context.js';
 import { secretAnnotations } from './annotations.js';
 import { compareRequestWithSpec, csrIsForKey } from './request-matching.js';
 
+/**
+ * The private key in a Secret's `tls.key`: what it is at once, the WebCrypto key when asked for.
+ *
+ * @remarks
+ * Evaluating a Secret needs only the key's spec and public key, which {@link KeyFacts} give
+ * without importing the key; signing with it or writing it again needs the key itself.
+ */
+export interface TlsKey {
+  /** The key's spec and public key, read without importing it. */
+  readonly facts: KeyFacts;
+  /**
+   * The key, imported on the first call (about half a millisecond for a P-256 key) and the same
+   * object on every later call; a key this process wrote is handed back without an import. Fails
+   * with a `CryptoError` only if WebCrypto rejects a key whose facts were read, which it should not.
+   */
+  load(): Promise<PrivateKey>;
+  /**
+   * The key as `exportPrivateKeyPem` writes it in `encoding`: for an EC key not yet imported,
+   * without an import (see `ecPrivateKeyPem`).
+   */
+  exportPem(encoding: 'PKCS1' | 'PKCS8'): Promise<string>;
+}
+
 /** The outcome of looking at a Certificate's Secret. */
 export type SecretEvaluation =
   | {
       readonly needsIssuance: false;
       readonly info: CertificateInfo;
       /** The Secret's key. */
-      readonly key: PrivateKey;
+      readonly tlsKey: TlsKey;
+      /** The Secret's key, when it is already imported (`tlsKey.load()` always gives it). */
+      readonly key?: PrivateKey;
       readonly renewalTime: Date;
     }
   | {
@@ -30,6 +62,8 @@ export type SecretEvaluation =
       /** The certificate currently in the Secret, when there is a valid one. */
       readonly info?: CertificateInfo;
       /** The Secret's key, when it parses (reused by rotationPolicy Never). */
+      readonly tlsKey?: TlsKey;
+      /** The Secret's key, when it parses and is already imported. */
       readonly key?: PrivateKey;
     };
 
@@ -40,15 +74,18 @@ function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefi
 }
 
 /** The fields of `spec.privateKey` that `key` does not have (algorithm, size). */
-export function keySpecMismatches(key: PrivateKey, certificate: Certificate): string[] {
+export function keySpecMismatches(
+  key: Pick<PrivateKey, 'spec'>,
+  certificate: Certificate,
+): string[] {
   const spec = withCertificateDefaults(certificate.spec).privateKey;
   if (key.spec.algorithm !== spec.algorithm) return ['spec.privateKey.algorithm'];
   if (spec.algorithm !== 'Ed25519' && key.spec.size !== spec.size) return ['spec.privateKey.size'];
   return [];
 }
 
-/** Whether `key` has the algorithm and size the Certificate asks for. */
-export function keyMatchesSpec(key: PrivateKey, certificate: Certificate): boolean {
+/** Whether `key` (an imported key or its {@link KeyFacts}) has the algorithm and size asked for. */
+export function keyMatchesSpec(key: Pick<PrivateKey, 'spec'>, certificate: Certificate): boolean {
   return keySpecMismatches(key, certificate).length === 0;
 }
 
@@ -76,9 +113,54 @@ const WRITTEN_KEYS_LIMIT = 100_000;
 /** The same bound for the key pairs held for issuing Certificates (see {@link KeyPairCache}). */
 const HELD_LIMIT = 100_000;
 
+/** A Secret's key: its facts, and the key itself once imported (or written by this process). */
+class SecretTlsKey implements TlsKey {
+  readonly facts: KeyFacts;
+  readonly #pem: string;
+  #key: PrivateKey | undefined;
+  #loading: Promise<PrivateKey> | undefined;
+
+  constructor(facts: KeyFacts, pem: string, key: PrivateKey | undefined) {
+    this.facts = facts;
+    this.#pem = pem;
+    this.#key = key;
+  }
+
+  /** The key's fields of an evaluation: {@link TlsKey}, and the key when already imported. */
+  fields(): { tlsKey: TlsKey; key?: PrivateKey } {
+    return this.#key === undefined ? { tlsKey: this } : { tlsKey: this, key: this.#key };
+  }
+
+  load(): Promise<PrivateKey> {
+    if (this.#key !== undefined) return Promise.resolve(this.#key);
+    this.#loading ??= importPrivateKeyPem(this.#pem).then((key) => (this.#key = key));
+    return this.#loading;
+  }
+
+  async exportPem(encoding: 'PKCS1' | 'PKCS8'): Promise<string> {
+    if (this.#key === undefined) {
+      const pem = ecPrivateKeyPem(this.#pem, this.facts, encoding);
+      if (pem !== undefined) return pem;
+    }
+    return exportPrivateKeyPem(await this.load(), encoding);
+  }
+}
+
+/**
+ * Reads a Secret's key: a key this process wrote as it is, any other from its facts alone, and
+ * only what the facts cannot tell (an Ed25519 key, say) through an import.
+ */
+async function readTlsKey(pem: string, written: PrivateKey | undefined): Promise<SecretTlsKey> {
+  if (written !== undefined) return new SecretTlsKey(keyFactsOf(written), pem, written);
+  const facts = readKeyFacts(pem);
+  if (facts !== undefined) return new SecretTlsKey(facts, pem, undefined);
+  const key = await importPrivateKeyPem(pem);
+  return new SecretTlsKey(keyFactsOf(key), pem, key);
+}
+
 /** A parsed and checked key pair: the expensive part of looking at a Secret. */
 type ParsedKeyPair =
-  | { readonly key: PrivateKey; readonly info: CertificateInfo }
+  | { readonly tlsKey: SecretTlsKey; readonly info: CertificateInfo }
   | Extract<SecretEvaluation, { needsIssuance: true }>;
 
 /** A cached parse, valid while the Secret's PEM text is exactly what was parsed. */
@@ -90,8 +172,9 @@ interface KeyPairEntry {
 
 /**
  * Parsed key pairs by Secret, so that the several reconciles of one issuance (and every status
- * write that wakes a Certificate) do not parse the same certificate and import the same key again.
- * An entry is used only while the Secret's PEM text is exactly what was parsed.
+ * write that wakes a Certificate) do not parse the same certificate and read the same key again,
+ * and import the key at most once when it is loaded. An entry is used only while the Secret's PEM
+ * text is exactly what was parsed.
  *
  * @remarks
  * The Secrets of Certificates that are issuing are held ({@link KeyPairCache.hold}) until their
@@ -112,7 +195,8 @@ export class KeyPairCache {
 
   /**
    * Remembers that `pem` (as written to a Secret's `tls.key`) is `key`, so that the evaluation of
-   * that Secret need not import it: a P-256 PKCS#8 import costs close to a millisecond.
+   * that Secret need not read it, nor import it when the key is wanted again (rotationPolicy
+   * Never, the Secret written again).
    */
   rememberWrittenKey(pem: string, key: PrivateKey): void {
     this.written.delete(pem);
@@ -201,9 +285,9 @@ async function parseKeyPair(
   id: string,
 ): Promise<ParsedKeyPair> {
   const parse = async (): Promise<ParsedKeyPair> => {
-    let key: PrivateKey;
+    let tlsKey: SecretTlsKey;
     try {
-      key = cache?.takeWrittenKey(keyPem) ?? (await importPrivateKeyPem(keyPem));
+      tlsKey = await readTlsKey(keyPem, cache?.takeWrittenKey(keyPem));
     } catch (err) {
       return {
         needsIssuance: true,
@@ -220,20 +304,20 @@ async function parseKeyPair(
         needsIssuance: true,
         reason: 'InvalidCertificate',
         message: `Issuing certificate as Secret contains an invalid certificate: ${errorMessage(err)}`,
-        key,
+        ...tlsKey.fields(),
       };
     }
-    if (!keyMatchesSpki(key, info.publicKeySpki)) {
+    if (!keyFactsMatchSpki(tlsKey.facts, info.publicKeySpki)) {
       return {
         needsIssuance: true,
         reason: 'InvalidKeyPair',
         message:
           'Issuing certificate as Secret contains a private key that does not match the certificate',
         info,
-        key,
+        ...tlsKey.fields(),
       };
     }
-    return { key, info };
+    return { tlsKey, info };
   };
   return cache === undefined ? parse() : cache.lookup(id, keyPem, crtPem, parse);
 }
@@ -277,7 +361,8 @@ export async function evaluateSecret(
   }
   const parsed = await parseKeyPair(keyPem, crtPem, cache, secretCacheKey(secret));
   if ('needsIssuance' in parsed) return parsed;
-  const { key, info } = parsed;
+  const { tlsKey, info } = parsed;
+  const keyFields = tlsKey.fields();
   const spec = withCertificateDefaults(certificate.spec);
   const annotations = secret.metadata.annotations ?? {};
   // As cert-manager: a Secret without issuer annotations (made before certflow knew it) is not
@@ -296,7 +381,7 @@ export async function evaluateSecret(
       reason: 'IncorrectIssuer',
       message: `Issuing certificate as Secret was previously issued by "${kind || 'Issuer'}.${group || 'cert-manager.io'}/${name ?? ''}"`,
       info,
-      key,
+      ...keyFields,
     };
   }
   const owner = annotations[secretAnnotations.certificateName];
@@ -306,29 +391,29 @@ export async function evaluateSecret(
       reason: 'IncorrectCertificate',
       message: `Secret was issued for "${owner}". If this message is not transient, you might have two conflicting Certificates pointing to the same secret.`,
       info,
-      key,
+      ...keyFields,
     };
   }
-  const keyMismatches = keySpecMismatches(key, certificate);
+  const keyMismatches = keySpecMismatches(tlsKey.facts, certificate);
   if (keyMismatches.length > 0) {
     return {
       needsIssuance: true,
       reason: 'SecretMismatch',
       message: `Existing private key is not up to date for spec: [${keyMismatches.join(', ')}]`,
       info,
-      key,
+      ...keyFields,
     };
   }
   const comparison =
     currentRequest === undefined ? undefined : compareRequestWithSpec(currentRequest, certificate);
   if (comparison !== undefined) {
-    if (!csrIsForKey(comparison.csr, key)) {
+    if (!csrIsForKey(comparison.csr, tlsKey.facts)) {
       return {
         needsIssuance: true,
         reason: 'SecretMismatch',
         message: 'Secret contains a private key that does not match the current CertificateRequest',
         info,
-        key,
+        ...keyFields,
       };
     }
     if (comparison.mismatches.length > 0) {
@@ -337,7 +422,7 @@ export async function evaluateSecret(
         reason: 'RequestChanged',
         message: `Fields on existing CertificateRequest resource not up to date: [${comparison.mismatches.join(', ')}]`,
         info,
-        key,
+        ...keyFields,
       };
     }
   } else {
@@ -356,7 +441,7 @@ export async function evaluateSecret(
         reason: 'SecretMismatch',
         message: `Issuing certificate as Existing issued Secret is not up to date for spec: [${mismatches.join(', ')}]`,
         info,
-        key,
+        ...keyFields,
       };
     }
   }
@@ -366,7 +451,7 @@ export async function evaluateSecret(
       reason: 'Expired',
       message: `Certificate expired on ${info.notAfter.toISOString()}`,
       info,
-      key,
+      ...keyFields,
     };
   }
   const renewal = renewalTimeFor(certificate, info);
@@ -376,8 +461,8 @@ export async function evaluateSecret(
       reason: 'Renewing',
       message: `Renewing certificate as renewal was scheduled at ${renewal.toISOString()}`,
       info,
-      key,
+      ...keyFields,
     };
   }
-  return { needsIssuance: false, info, key, renewalTime: renewal };
+  return { needsIssuance: false, info, ...keyFields, renewalTime: renewal };
 }
