@@ -203,6 +203,8 @@ export function ecPrivateKeyPem(
   facts: KeyFacts,
   encoding: 'PKCS1' | 'PKCS8',
 ): string | undefined {
+  // Anything else is exportPrivateKeyPem's ValidationError to give.
+  if (encoding !== 'PKCS1' && encoding !== 'PKCS8') return undefined;
   const { ec } = readPrivateKeyFields(pem);
   const { kty, crv, x, y } = facts.publicJwk;
   if (ec === undefined || kty !== 'EC' || crv === undefined || x === undefined || y === undefined) {

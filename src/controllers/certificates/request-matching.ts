@@ -1,7 +1,7 @@
 import { keyMatchesSpki } from '../../crypto/certificate.js';
-import { keyFactsMatchSpki, type KeyFacts } from '../../crypto/key-facts.js';
 import { readCsr } from '../../crypto/csr.js';
 import { canonicalIpAddress, type CsrInfo, type PrivateKey } from '../../crypto/index.js';
+import { keyFactsMatchSpki, type KeyFacts } from '../../crypto/key-facts.js';
 import { certificateDefaults, withCertificateDefaults } from '../../domain/defaults.js';
 import { parseGoDurationNanos } from '../../domain/duration.js';
 import type { Certificate, CertificateRequest } from '../../domain/types.js';
