@@ -10,8 +10,10 @@
 // status the certificates controller itself would write, so a restart finds nothing to change.
 // `templates` distinct name pairs are made, each with its own leaf certificate signed by one CA;
 // Certificate i uses pair i % templates. All leaves share one ECDSA P-256 key: certflow's caches
-// are per Secret, so it parses, imports and compares every Secret as if each were unique. The first `dueCount / count` of the pairs renew 10-11 days from now, the rest 20-60
-// days from now: moving the engine's clock 12 days makes exactly `dueCount` certificates due.
+// are per Secret, so it parses every Secret, derives its key's public point and compares them as
+// if each were unique. The first `dueCount / count` of the pairs renew 10-11 days from now, the
+// rest 20-60 days from now: moving the engine's clock 12 days makes exactly `dueCount`
+// certificates due.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -104,7 +104,7 @@ serveWorker(async (config) => {
   }
   progress(
     `start-up${startup.done ? '' : ` (cut at ${config.startupCapMs / 1000} s)`}: ` +
-      `${(startup.ms / 1000).toFixed(1)} s, ${result.startup.scheduled} of ${fixture.count} ` +
+      `${(result.startup.ms / 1000).toFixed(1)} s, ${result.startup.scheduled} of ${fixture.count} ` +
       `renewals scheduled, RSS ${(result.startup.rssAfterBytes / 2 ** 20).toFixed(0)} MiB`,
   );
   /** Waits for the background check of every Secret (startupVerificationRate) to end. */

@@ -575,8 +575,9 @@ function renderScale(md, text, results, scale) {
       `writes nothing (see "Store operations during start-up"). ${f.templates} distinct name ` +
       `pairs, each with its own leaf signed by one CA with \`signCertificate\`; Certificate i uses ` +
       `pair i mod ${f.templates}. All leaves share one ECDSA P-256 key. That is honest for ` +
-      "certflow's cost: its caches are per Secret, so it reads, parses, imports and " +
-      'compares every Secret as if each were unique. No CertificateRequests, Orders or ' +
+      "certflow's cost: its caches are per Secret, so it reads and parses every Secret, " +
+      "derives its key's public point and compares them as if each were unique. No " +
+      'CertificateRequests, Orders or ' +
       'Challenges are in the fixture: a real store that has issued 100,000 certificates keeps ' +
       'those too (nothing prunes them without `revisionHistoryLimit`), and `start()` lists them all.',
     '- **Start-up** runs from `engine.start()` until `engine.synced()` resolves: every object ' +
