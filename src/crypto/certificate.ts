@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import { KeyObject, createPublicKey } from 'node:crypto';
+import { ECDH } from 'node:crypto';
 import { CryptoError } from '../errors.js';
 import { base64url, toHex } from './der.js';
 import {
@@ -139,25 +139,23 @@ export async function keyMatchesCertificate(
  * `spki` cannot be read.
  *
  * @remarks
- * The usual encodings (an RSA modulus and exponent, an uncompressed EC point, a raw Ed25519
- * key) are compared member by member with the JWK of the key's public half, which node exports
- * without an OpenSSL encoder (microseconds, where exporting or decoding a
- * SubjectPublicKeyInfo takes a fifth of a millisecond). Anything else, such as a compressed EC
- * point, is decoded by node and compared with `KeyObject#equals`.
+ * Compared member by member with the JWK of the key's public half (see
+ * {@link publicJwkMatchesSpki}), which node exports without an OpenSSL encoder: microseconds,
+ * where exporting or decoding a SubjectPublicKeyInfo takes a fifth of a millisecond.
  */
 export function keyMatchesSpki(key: PrivateKey, spki: Uint8Array): boolean {
-  const verdict = compareMembers(publicJwk(key), spki);
-  if (verdict !== undefined) return verdict;
-  try {
-    const other = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-    return other.equals(KeyObject.from(key.publicKey));
-  } catch {
-    return false;
-  }
+  return publicJwkMatchesSpki(publicJwk(key), spki);
 }
 
-/** `true` or `false` when the members decide it; `undefined` when node has to decode `spki`. */
-function compareMembers(jwk: PublicJwk, spki: Uint8Array): boolean | undefined {
+/**
+ * Whether the public key whose JWK members are `jwk` is the public key `spki` (DER
+ * SubjectPublicKeyInfo); `false` when `spki` cannot be read.
+ *
+ * @remarks
+ * The public key itself is compared, not its encoding: an EC point written compressed is
+ * decompressed first (node's `ECDH.convertKey`), and RSA parameters left out still match.
+ */
+export function publicJwkMatchesSpki(jwk: PublicJwk, spki: Uint8Array): boolean {
   let parts: SpkiParts;
   try {
     parts = spkiAlgorithm(spki);
@@ -171,10 +169,23 @@ function compareMembers(jwk: PublicJwk, spki: Uint8Array): boolean | undefined {
   }
   if (keyAlgorithm === 'ECDSA') {
     if (jwk.kty !== 'EC' || curve === undefined || jwk.crv !== curve.name) return false;
-    if (publicKey[0] !== 0x04 || publicKey.byteLength !== 1 + 2 * curve.bytes) return undefined;
+    let point = publicKey;
+    if (point[0] !== 0x04 || point.byteLength !== 1 + 2 * curve.bytes) {
+      try {
+        point = ECDH.convertKey(
+          publicKey,
+          curve.openssl,
+          undefined,
+          undefined,
+          'uncompressed',
+        ) as Buffer;
+      } catch {
+        return false;
+      }
+    }
     return (
-      base64url(publicKey.subarray(1, 1 + curve.bytes)) === jwk.x &&
-      base64url(publicKey.subarray(1 + curve.bytes)) === jwk.y
+      base64url(point.subarray(1, 1 + curve.bytes)) === jwk.x &&
+      base64url(point.subarray(1 + curve.bytes)) === jwk.y
     );
   }
   if (jwk.kty !== 'RSA') return false;

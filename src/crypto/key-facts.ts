@@ -13,13 +13,12 @@
  * @packageDocumentation
  */
 
-import { createECDH, createPrivateKey, ECDH } from 'node:crypto';
+import { createECDH, createPrivateKey } from 'node:crypto';
 import { CryptoError } from '../errors.js';
+import { publicJwkMatchesSpki } from './certificate.js';
 import { base64url, bytesEqual } from './der.js';
-import { children, expect, readDer, tags, unsignedOf } from './der-reader.js';
 import { publicJwk, readPrivateKeyFields, type PrivateKeyFields, type PublicJwk } from './keys.js';
 import { pemEncode } from './pem.js';
-import { spkiAlgorithm, type SpkiParts } from './signature.js';
 import type { KeySpec, PrivateKey } from './types.js';
 
 /** What a private key is and which public key it implies; no private material. */
@@ -32,13 +31,6 @@ export interface KeyFacts {
    */
   readonly publicJwk: PublicJwk;
 }
-
-/** node's names of the curves certflow supports (`createECDH` takes OpenSSL's names). */
-const ECDH_CURVES: Readonly<Record<string, string>> = {
-  'P-256': 'prime256v1',
-  'P-384': 'secp384r1',
-  'P-521': 'secp521r1',
-};
 
 /**
  * The {@link KeyFacts} of a PEM private key (the forms `importPrivateKeyPem` takes), or
@@ -70,12 +62,11 @@ function ecFacts(
   spec: Required<KeySpec>,
   { curve, secret, point }: NonNullable<PrivateKeyFields['ec']>,
 ): KeyFacts | undefined {
-  const ecdhCurve = ECDH_CURVES[curve.name];
   const form = pointForm(point, curve.bytes);
-  if (ecdhCurve === undefined || form === undefined || secret.byteLength > curve.bytes) {
+  if (form === undefined || secret.byteLength > curve.bytes) {
     return undefined;
   }
-  const ecdh = createECDH(ecdhCurve);
+  const ecdh = createECDH(curve.openssl);
   let derived: Buffer;
   try {
     // Rejects a scalar of 0 or not below the order, as WebCrypto's import does.
@@ -144,48 +135,7 @@ export function keyFactsOf(key: PrivateKey): KeyFacts {
  * ```
  */
 export function keyFactsMatchSpki(facts: KeyFacts, spki: Uint8Array): boolean {
-  let parts: SpkiParts;
-  try {
-    parts = spkiAlgorithm(spki);
-  } catch (err) {
-    if (err instanceof CryptoError) return false;
-    throw err;
-  }
-  const jwk = facts.publicJwk;
-  const { keyAlgorithm, curve, publicKey } = parts;
-  if (keyAlgorithm === 'Ed25519') {
-    return jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && base64url(publicKey) === jwk.x;
-  }
-  if (keyAlgorithm === 'ECDSA') {
-    if (jwk.kty !== 'EC' || curve === undefined || jwk.crv !== curve.name) return false;
-    let point = publicKey;
-    if (point[0] !== 0x04 || point.byteLength !== 1 + 2 * curve.bytes) {
-      try {
-        point = ECDH.convertKey(
-          publicKey,
-          ECDH_CURVES[curve.name] ?? '',
-          undefined,
-          undefined,
-          'uncompressed',
-        ) as Buffer;
-      } catch {
-        return false;
-      }
-    }
-    return (
-      base64url(point.subarray(1, 1 + curve.bytes)) === jwk.x &&
-      base64url(point.subarray(1 + curve.bytes)) === jwk.y
-    );
-  }
-  if (jwk.kty !== 'RSA') return false;
-  try {
-    const what = 'RSA public key';
-    const [n, e] = children(expect(readDer(publicKey, what), tags.sequence, what), what);
-    return base64url(unsignedOf(n, what)) === jwk.n && base64url(unsignedOf(e, what)) === jwk.e;
-  } catch (err) {
-    if (err instanceof CryptoError) return false;
-    throw err;
-  }
+  return publicJwkMatchesSpki(facts.publicJwk, spki);
 }
 
 /**

@@ -15,10 +15,17 @@ import type { KeyAlgorithm, PrivateKey } from './types.js';
 import { subtle, type CryptoKey } from './webcrypto.js';
 
 /** The curves certflow supports, by OID. */
-export const curves: readonly { oid: string; name: string; size: number; bytes: number }[] = [
-  { oid: oids.p256, name: 'P-256', size: 256, bytes: 32 },
-  { oid: oids.p384, name: 'P-384', size: 384, bytes: 48 },
-  { oid: oids.p521, name: 'P-521', size: 521, bytes: 66 },
+export const curves: readonly {
+  oid: string;
+  name: string;
+  /** OpenSSL's name, which node's `createECDH` and `ECDH.convertKey` take. */
+  openssl: string;
+  size: number;
+  bytes: number;
+}[] = [
+  { oid: oids.p256, name: 'P-256', openssl: 'prime256v1', size: 256, bytes: 32 },
+  { oid: oids.p384, name: 'P-384', openssl: 'secp384r1', size: 384, bytes: 48 },
+  { oid: oids.p521, name: 'P-521', openssl: 'secp521r1', size: 521, bytes: 66 },
 ];
 
 /** How one signature algorithm is named in X.509 and run in WebCrypto. */
