@@ -13,10 +13,11 @@
  * @packageDocumentation
  */
 
-import { createECDH, createPrivateKey } from 'node:crypto';
+import { createECDH } from 'node:crypto';
 import { CryptoError } from '../errors.js';
 import { publicJwkMatchesSpki } from './certificate.js';
 import { base64url, bytesEqual } from './der.js';
+import { ecPrivateKeyDer } from './ec-private-key-der.js';
 import { publicJwk, readPrivateKeyFields, type PrivateKeyFields, type PublicJwk } from './keys.js';
 import { pemEncode } from './pem.js';
 import type { KeySpec, PrivateKey } from './types.js';
@@ -140,9 +141,9 @@ export function keyFactsMatchSpki(facts: KeyFacts, spki: Uint8Array): boolean {
 
 /**
  * The PEM that `exportPrivateKeyPem` writes for the EC key in `pem` (whose facts are `facts`), made
- * without a WebCrypto import: node builds the key from its JWK members (about a third of the cost
- * of an import) and OpenSSL encodes it, as it does for an imported key. `undefined` for a key that
- * is not EC, or that {@link readKeyFacts} leaves to an import: the caller imports it then.
+ * from its scalar and the point derived from it, without an import or an OpenSSL encoder (see
+ * `ecPrivateKeyDer`). `undefined` for a key that is not EC, or that {@link readKeyFacts} leaves to
+ * an import: the caller imports it then.
  *
  * @remarks
  * Checking that a Secret's `tls.key` is written in `spec.privateKey.encoding` compares its text
@@ -157,25 +158,22 @@ export function ecPrivateKeyPem(
   if (encoding !== 'PKCS1' && encoding !== 'PKCS8') return undefined;
   const { ec } = readPrivateKeyFields(pem);
   const { kty, crv, x, y } = facts.publicJwk;
-  if (ec === undefined || kty !== 'EC' || crv === undefined || x === undefined || y === undefined) {
+  if (ec === undefined || kty !== 'EC' || crv !== ec.curve.name || x === undefined)
     return undefined;
-  }
-  if (ec.secret.byteLength > ec.curve.bytes) return undefined;
-  const d = new Uint8Array(ec.curve.bytes);
-  d.set(ec.secret, ec.curve.bytes - ec.secret.byteLength);
-  const [type, label] =
-    encoding === 'PKCS8'
-      ? (['pkcs8', 'PRIVATE KEY'] as const)
-      : (['sec1', 'EC PRIVATE KEY'] as const);
+  if (y === undefined || ec.secret.byteLength > ec.curve.bytes) return undefined;
+  const { curve } = ec;
+  const scalar = new Uint8Array(curve.bytes);
+  scalar.set(ec.secret, curve.bytes - ec.secret.byteLength);
+  const point = Buffer.concat([
+    Uint8Array.of(0x04),
+    Buffer.from(x, 'base64url'),
+    Buffer.from(y, 'base64url'),
+  ]);
   try {
-    const key = createPrivateKey({
-      key: { kty: 'EC', crv, x, y, d: base64url(d) },
-      format: 'jwk',
-    });
-    return pemEncode(label, key.export({ type, format: 'der' }));
-  } catch (err) {
-    throw new CryptoError('ECDSA private key could not be exported', { cause: err });
+    return encoding === 'PKCS8'
+      ? pemEncode('PRIVATE KEY', ecPrivateKeyDer(curve, scalar, point, 'pkcs8'))
+      : pemEncode('EC PRIVATE KEY', ecPrivateKeyDer(curve, scalar, point, 'sec1'));
   } finally {
-    d.fill(0);
+    scalar.fill(0);
   }
 }

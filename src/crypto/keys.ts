@@ -19,6 +19,7 @@ import {
   unsignedOf,
   valueOf,
 } from './der-reader.js';
+import { ecPrivateKeyDer } from './ec-private-key-der.js';
 import { pemBlocks, pemEncode } from './pem.js';
 import { curves } from './signature.js';
 import type { KeyAlgorithm, KeySpec, PrivateKey } from './types.js';
@@ -432,17 +433,48 @@ export async function exportPrivateKeyPem(
       : key.spec.algorithm === 'RSA'
         ? (['pkcs1', 'RSA PRIVATE KEY'] as const)
         : (['sec1', 'EC PRIVATE KEY'] as const);
-  let der: Buffer;
+  let der: Uint8Array;
   try {
-    // The CryptoKey's KeyObject is the same native key; node writes all three forms itself (SEC1
-    // with the curve and public key), where WebCrypto only writes PKCS#8.
-    der = KeyObject.from(key.privateKey).export({ type, format: 'der' });
+    // The CryptoKey's KeyObject is the same native key. An EC key is written from its numbers
+    // (its JWK, which node writes in microseconds), as OpenSSL would write it; node writes the
+    // other forms itself (WebCrypto only writes PKCS#8).
+    const keyObject = KeyObject.from(key.privateKey);
+    der =
+      type === 'pkcs1' || key.spec.algorithm !== 'ECDSA'
+        ? keyObject.export({ type, format: 'der' })
+        : ecDerFromJwk(keyObject.export({ format: 'jwk' }), type);
   } catch (err) {
     throw new CryptoError(`${key.spec.algorithm} private key could not be exported`, {
       cause: err,
     });
   }
   return pemEncode(label, der);
+}
+
+/** An EC private key's DER (`pkcs8` or `sec1`) from its JWK members. */
+function ecDerFromJwk({ crv, d, x, y }: JsonWebKey, type: 'pkcs8' | 'sec1'): Uint8Array {
+  const curve = curves.find((candidate) => candidate.name === crv);
+  if (curve === undefined || d === undefined || x === undefined || y === undefined) {
+    throw new CryptoError('no EC key on a supported curve');
+  }
+  // RFC 7518 §6.2: each member is the curve's length; padded in case a writer shortened one.
+  const member = (text: string): Uint8Array => {
+    const bytes = Buffer.from(text, 'base64url');
+    const padded = new Uint8Array(curve.bytes);
+    padded.set(bytes, curve.bytes - bytes.byteLength);
+    bytes.fill(0);
+    return padded;
+  };
+  const scalar = member(d);
+  const point = new Uint8Array(1 + 2 * curve.bytes);
+  point[0] = 0x04;
+  point.set(member(x), 1);
+  point.set(member(y), 1 + curve.bytes);
+  try {
+    return ecPrivateKeyDer(curve, scalar, point, type);
+  } finally {
+    scalar.fill(0);
+  }
 }
 
 /**
