@@ -1,7 +1,7 @@
 // verifySignature answers true only for a signature made by the key in the SPKI, under the
 // algorithm named, for the key algorithms and curves certflow supports; anything else is false,
 // never an error.
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { ECDH, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { oids } from '../../../src/crypto/der.js';
 import { verifySignature } from '../../../src/crypto/signature.js';
@@ -45,6 +45,28 @@ describe('verifySignature', () => {
     ['an empty signature', spkiOf(p256.publicKey), oids.ecdsaWithSha256, new Uint8Array(), false],
   ])('%s', async (_label, spki, algorithm, signature, expected) => {
     expect(await verifySignature(spki, algorithm, data, new Uint8Array(signature))).toBe(expected);
+  });
+
+  it('reads an EC point written compressed, and is false for a point off the curve', async () => {
+    const spki = spkiOf(p256.publicKey);
+    // The P-256 SPKI header with a 33-byte BIT STRING, then 02|03 ‖ x.
+    const point = ECDH.convertKey(
+      spki.subarray(-65),
+      'prime256v1',
+      undefined,
+      undefined,
+      'compressed',
+    );
+    const compressed = Buffer.concat([
+      Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+      point as Buffer,
+    ]);
+    expect(await verifySignature(compressed, oids.ecdsaWithSha256, data, p256Sig)).toBe(true);
+    expect(await verifySignature(compressed, oids.ecdsaWithSha256, data, p384Sig)).toBe(false);
+    // An SPKI whose point has its last byte changed: no longer on P-256.
+    const offCurve = spki.slice();
+    offCurve[offCurve.length - 1] ^= 0x01;
+    expect(await verifySignature(offCurve, oids.ecdsaWithSha256, data, p256Sig)).toBe(false);
   });
 
   it('is false for data that was not signed', async () => {
