@@ -158,9 +158,8 @@ export function ecPrivateKeyPem(
   if (encoding !== 'PKCS1' && encoding !== 'PKCS8') return undefined;
   const { ec } = readPrivateKeyFields(pem);
   const { kty, crv, x, y } = facts.publicJwk;
-  if (ec === undefined || kty !== 'EC' || crv !== ec.curve.name || x === undefined)
-    return undefined;
-  if (y === undefined || ec.secret.byteLength > ec.curve.bytes) return undefined;
+  if (ec === undefined || kty !== 'EC' || crv !== ec.curve.name) return undefined;
+  if (x === undefined || y === undefined || ec.secret.byteLength > ec.curve.bytes) return undefined;
   const { curve } = ec;
   const scalar = new Uint8Array(curve.bytes);
   scalar.set(ec.secret, curve.bytes - ec.secret.byteLength);

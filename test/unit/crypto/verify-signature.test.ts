@@ -65,7 +65,8 @@ describe('verifySignature', () => {
     expect(await verifySignature(compressed, oids.ecdsaWithSha256, data, p384Sig)).toBe(false);
     // An SPKI whose point has its last byte changed: no longer on P-256.
     const offCurve = spki.slice();
-    offCurve[offCurve.length - 1] ^= 0x01;
+    const last = offCurve.length - 1;
+    offCurve[last] = (offCurve[last] ?? 0) ^ 0x01;
     expect(await verifySignature(offCurve, oids.ecdsaWithSha256, data, p256Sig)).toBe(false);
   });
 
