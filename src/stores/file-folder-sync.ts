@@ -15,6 +15,7 @@
  * @packageDocumentation
  */
 import { closeSync, fsync, openSync } from 'node:fs';
+import { errorCode } from './fs-errors.js';
 
 /** Flushes the entries of the folder `dir` to disk, then calls `done` once, with the error if any. */
 export type SyncFolder = (dir: string, done: (err: Error | null) => void) => void;
@@ -23,11 +24,7 @@ export type SyncFolder = (dir: string, done: (err: Error | null) => void) => voi
 const FOLDER_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'ENOTSUP']);
 
 function unsupported(err: unknown): boolean {
-  const code =
-    typeof err === 'object' && err !== null && 'code' in err
-      ? String((err as { code: unknown }).code)
-      : '';
-  return FOLDER_SYNC_UNSUPPORTED.has(code);
+  return FOLDER_SYNC_UNSUPPORTED.has(errorCode(err) ?? '');
 }
 
 /** Opens `dir`, fsyncs it on the thread pool and closes it. */

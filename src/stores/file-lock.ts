@@ -58,6 +58,7 @@ import { systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { uniqueId } from './file-ids.js';
+import { errorCode } from './fs-errors.js';
 
 /** How locks are waited for and when they are stale. */
 export interface FileLockSettings {
@@ -103,12 +104,6 @@ const MAX_BACKOFF_MS = 25;
 const EMPTY_LOCK_GRACE_MS = 5_000;
 const OWNER_PREFIX = '.owner-';
 
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err
-    ? String((err as { code: unknown }).code)
-    : undefined;
-}
-
 function parseOwner(text: string): Owner | undefined {
   try {
     const data: unknown = JSON.parse(text);
@@ -146,6 +141,11 @@ let hostName: string | undefined;
 function thisHost(): string {
   hostName ??= hostname();
   return hostName;
+}
+
+/** Whether `owner` is a process of this host that no longer exists. */
+function isDeadLocalOwner(owner: Owner): boolean {
+  return owner.host === thisHost() && !processExists(owner.pid);
 }
 
 /**
@@ -247,7 +247,7 @@ export function ownerIsGone(root: string, token: string): boolean {
     return errorCode(err) === 'ENOENT';
   }
   const owner = parseOwner(text);
-  return owner !== undefined && owner.host === thisHost() && !processExists(owner.pid);
+  return owner !== undefined && isDeadLocalOwner(owner);
 }
 
 /** Removes the owner files left in `root` by processes of this host that are gone. */
@@ -263,7 +263,7 @@ function removeDeadOwners(root: string): void {
     const file = path.join(root, name);
     try {
       const owner = parseOwner(readFileSync(file, 'utf8'));
-      if (owner !== undefined && owner.host === thisHost() && !processExists(owner.pid)) {
+      if (owner !== undefined && isDeadLocalOwner(owner)) {
         unlinkSync(file);
       }
     } catch {
@@ -314,7 +314,7 @@ async function observe(lockPath: string, staleMs: number): Promise<Observed | un
       if (now - stat.mtimeMs > Math.min(staleMs, EMPTY_LOCK_GRACE_MS)) {
         staleBecause = 'it was left empty or unreadable';
       }
-    } else if (owner.host === thisHost() && !processExists(owner.pid)) {
+    } else if (isDeadLocalOwner(owner)) {
       staleBecause = `its owner, process ${owner.pid}, is gone`;
     } else if (now - stat.ctimeMs > staleMs) {
       // The ctime moves with every lock the owner takes or releases (see above).

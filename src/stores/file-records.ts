@@ -15,6 +15,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { StoreError } from '../errors.js';
+import { errorCode } from './fs-errors.js';
 import type { StoreRecord } from './types.js';
 
 /** A record file's content. */
@@ -40,12 +41,6 @@ export const LIST_SLICE = 128;
 const READ_BUFFER_BYTES = 64 * 1024;
 
 let readBuffer: Buffer | undefined;
-
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err
-    ? String((err as { code: unknown }).code)
-    : undefined;
-}
 
 /** Reads the whole file at `file`; `undefined` when there is none. */
 function readText(file: string): string | undefined {

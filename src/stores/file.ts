@@ -46,6 +46,7 @@ import {
   type StoredRecord,
 } from './file-records.js';
 import { removeQuietly, SparePool, spareOwnerToken } from './file-spares.js';
+import { errorCode } from './fs-errors.js';
 import { serialiseValue } from './json-value.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { assertStoreKey, assertStorePrefix } from './keys.js';
@@ -92,12 +93,6 @@ export interface FileStoreOptions {
  * again on its next write (certflow's own keys use one folder per kind and namespace).
  */
 const KNOWN_FOLDERS_LIMIT = 4096;
-
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err
-    ? String((err as { code: unknown }).code)
-    : undefined;
-}
 
 function positive(value: number | undefined, field: string, fallback: number): number {
   if (value === undefined) return fallback;
