@@ -160,19 +160,8 @@ export function ecPrivateKeyPem(
   const { kty, crv, x, y } = facts.publicJwk;
   if (ec === undefined || kty !== 'EC' || crv !== ec.curve.name) return undefined;
   if (x === undefined || y === undefined || ec.secret.byteLength > ec.curve.bytes) return undefined;
-  const { curve } = ec;
-  const scalar = new Uint8Array(curve.bytes);
-  scalar.set(ec.secret, curve.bytes - ec.secret.byteLength);
-  const point = Buffer.concat([
-    Uint8Array.of(0x04),
-    Buffer.from(x, 'base64url'),
-    Buffer.from(y, 'base64url'),
-  ]);
-  try {
-    return encoding === 'PKCS8'
-      ? pemEncode('PRIVATE KEY', ecPrivateKeyDer(curve, scalar, point, 'pkcs8'))
-      : pemEncode('EC PRIVATE KEY', ecPrivateKeyDer(curve, scalar, point, 'sec1'));
-  } finally {
-    scalar.fill(0);
-  }
+  const { curve, secret } = ec;
+  return encoding === 'PKCS8'
+    ? pemEncode('PRIVATE KEY', ecPrivateKeyDer(curve, secret, { x, y }, 'pkcs8'))
+    : pemEncode('EC PRIVATE KEY', ecPrivateKeyDer(curve, secret, { x, y }, 'sec1'));
 }

@@ -457,21 +457,9 @@ function ecDerFromJwk({ crv, d, x, y }: JsonWebKey, type: 'pkcs8' | 'sec1'): Uin
   if (curve === undefined || d === undefined || x === undefined || y === undefined) {
     throw new CryptoError('no EC key on a supported curve');
   }
-  // RFC 7518 §6.2: each member is the curve's length; padded in case a writer shortened one.
-  const member = (text: string): Uint8Array => {
-    const bytes = Buffer.from(text, 'base64url');
-    const padded = new Uint8Array(curve.bytes);
-    padded.set(bytes, curve.bytes - bytes.byteLength);
-    bytes.fill(0);
-    return padded;
-  };
-  const scalar = member(d);
-  const point = new Uint8Array(1 + 2 * curve.bytes);
-  point[0] = 0x04;
-  point.set(member(x), 1);
-  point.set(member(y), 1 + curve.bytes);
+  const scalar = Buffer.from(d, 'base64url');
   try {
-    return ecPrivateKeyDer(curve, scalar, point, type);
+    return ecPrivateKeyDer(curve, scalar, { x, y }, type);
   } finally {
     scalar.fill(0);
   }
