@@ -6,7 +6,7 @@
 
 import { ECDH } from 'node:crypto';
 import { CryptoError } from '../errors.js';
-import { base64url, toHex } from './der.js';
+import { toHex } from './der.js';
 import {
   bitStringOf,
   children,
@@ -22,7 +22,7 @@ import { readExtensions } from './extensions.js';
 import { publicJwk, type PublicJwk } from './keys.js';
 import { decodeName } from './names.js';
 import { derFromInput } from './pem.js';
-import { readSpki, spkiAlgorithm, type SpkiParts } from './signature.js';
+import { readSpki, spkiAlgorithm, spkiPublicJwk, type SpkiParts } from './signature.js';
 import type { CertificateInfo, PrivateKey } from './types.js';
 
 /** A parsed certificate, with the encoded names that chain building and signing compare. */
@@ -156,45 +156,37 @@ export function keyMatchesSpki(key: PrivateKey, spki: Uint8Array): boolean {
  * decompressed first (node's `ECDH.convertKey`), and RSA parameters left out still match.
  */
 export function publicJwkMatchesSpki(jwk: PublicJwk, spki: Uint8Array): boolean {
-  let parts: SpkiParts;
+  let other: ReturnType<typeof spkiPublicJwk>;
   try {
-    parts = spkiAlgorithm(spki);
+    other = spkiPublicJwk(withUncompressedPoint(spkiAlgorithm(spki)));
   } catch (err) {
     if (err instanceof CryptoError) return false;
     throw err;
   }
-  const { keyAlgorithm, curve, publicKey } = parts;
-  if (keyAlgorithm === 'Ed25519') {
-    return jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && base64url(publicKey) === jwk.x;
-  }
-  if (keyAlgorithm === 'ECDSA') {
-    if (jwk.kty !== 'EC' || curve === undefined || jwk.crv !== curve.name) return false;
-    let point = publicKey;
-    if (point[0] !== 0x04 || point.byteLength !== 1 + 2 * curve.bytes) {
-      try {
-        point = ECDH.convertKey(
-          publicKey,
-          curve.openssl,
-          undefined,
-          undefined,
-          'uncompressed',
-        ) as Buffer;
-      } catch {
-        return false;
-      }
-    }
-    return (
-      base64url(point.subarray(1, 1 + curve.bytes)) === jwk.x &&
-      base64url(point.subarray(1 + curve.bytes)) === jwk.y
-    );
-  }
-  if (jwk.kty !== 'RSA') return false;
+  return (
+    other !== undefined &&
+    other.kty === jwk.kty &&
+    other.crv === jwk.crv &&
+    other.x === jwk.x &&
+    other.y === jwk.y &&
+    other.n === jwk.n &&
+    other.e === jwk.e
+  );
+}
+
+/**
+ * `parts` with an EC point written in another form (compressed) decompressed by node.
+ *
+ * @throws CryptoError when the point is not one of its curve
+ */
+function withUncompressedPoint(parts: SpkiParts): SpkiParts {
+  const { curve, publicKey } = parts;
+  if (curve === undefined) return parts;
+  if (publicKey[0] === 0x04 && publicKey.byteLength === 1 + 2 * curve.bytes) return parts;
   try {
-    const what = 'RSA public key';
-    const [n, e] = children(expect(readDer(publicKey, what), tags.sequence, what), what);
-    return base64url(unsignedOf(n, what)) === jwk.n && base64url(unsignedOf(e, what)) === jwk.e;
+    const point = ECDH.convertKey(publicKey, curve.openssl, undefined, undefined, 'uncompressed');
+    return { ...parts, publicKey: point as Buffer };
   } catch (err) {
-    if (err instanceof CryptoError) return false;
-    throw err;
+    throw new CryptoError('EC public key is not a point of its curve', { cause: err });
   }
 }

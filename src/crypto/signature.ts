@@ -10,6 +10,7 @@ import * as pkijs from 'pkijs';
 import {
   createPublicKey,
   verify,
+  type JsonWebKey,
   type JsonWebKeyInput,
   type KeyObject,
   type PublicKeyInput,
@@ -178,34 +179,44 @@ export async function verifySignature(
  * against 190, RSA 2048 under a tenth), else the DER itself (an EC point written compressed).
  * node checks the key either way (an EC point must be on its curve).
  */
-function publicKeyInput(
-  { keyAlgorithm, curve, publicKey }: SpkiParts,
-  spki: Uint8Array,
-): JsonWebKeyInput | PublicKeyInput {
-  if (keyAlgorithm === 'Ed25519') {
-    return { format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: base64url(publicKey) } };
-  }
+function publicKeyInput(parts: SpkiParts, spki: Uint8Array): JsonWebKeyInput | PublicKeyInput {
+  const jwk = spkiPublicJwk(parts);
+  return jwk === undefined
+    ? { key: Buffer.from(spki), format: 'der', type: 'spki' }
+    : { format: 'jwk', key: jwk };
+}
+
+/**
+ * The JWK members of the public key in a SubjectPublicKeyInfo read by {@link readSpki}:
+ * `kty` and `n`, `e` (RSA), `crv`, `x`, `y` (ECDSA) or `crv`, `x` (Ed25519). `undefined` for an EC
+ * point not written uncompressed.
+ *
+ * @throws CryptoError when an RSA key is not an RSAPublicKey
+ */
+export function spkiPublicJwk({
+  keyAlgorithm,
+  curve,
+  publicKey,
+}: SpkiParts): JsonWebKey | undefined {
+  if (keyAlgorithm === 'Ed25519') return { kty: 'OKP', crv: 'Ed25519', x: base64url(publicKey) };
   if (keyAlgorithm === 'RSA') {
     const what = 'RSA public key';
     const [n, e] = children(expect(readDer(publicKey, what), tags.sequence, what), what);
-    if (n === undefined || e === undefined) throw new CryptoError(`${what} is incomplete`);
-    const key = {
-      kty: 'RSA',
-      n: base64url(unsignedOf(n, what)),
-      e: base64url(unsignedOf(e, what)),
-    };
-    return { format: 'jwk', key };
+    return { kty: 'RSA', n: base64url(unsignedOf(n, what)), e: base64url(unsignedOf(e, what)) };
   }
   if (
-    curve !== undefined &&
-    publicKey[0] === 0x04 &&
-    publicKey.byteLength === 1 + 2 * curve.bytes
+    curve === undefined ||
+    publicKey[0] !== 0x04 ||
+    publicKey.byteLength !== 1 + 2 * curve.bytes
   ) {
-    const x = base64url(publicKey.subarray(1, 1 + curve.bytes));
-    const y = base64url(publicKey.subarray(1 + curve.bytes));
-    return { format: 'jwk', key: { kty: 'EC', crv: curve.name, x, y } };
+    return undefined;
   }
-  return { key: Buffer.from(spki), format: 'der', type: 'spki' };
+  return {
+    kty: 'EC',
+    crv: curve.name,
+    x: base64url(publicKey.subarray(1, 1 + curve.bytes)),
+    y: base64url(publicKey.subarray(1 + curve.bytes)),
+  };
 }
 
 /** node's `asymmetricKeyType` of each key algorithm (RSA-PSS keys are not RSA here). */
