@@ -9,7 +9,8 @@
 // BENCH_CPU_PROF=<dir> (workers run under --cpu-prof), BENCH_HEAP_SNAPSHOT=<dir> (a heap snapshot
 // of each scale engine once started), BENCH_OUTPUT=<file> (default docs/benchmarks.md), the sizes
 // below (BENCH_ISSUANCE_N, BENCH_ROUNDS, ...), and three variants for comparison runs:
-// BENCH_BASELINE_KEEPALIVE=1, BENCH_CERTFLOW_STORE=memory, BENCH_SCALE_STORE=memory.
+// BENCH_BASELINE_KEEPALIVE=1, BENCH_CERTFLOW_STORE=memory, BENCH_SCALE_STORE=memory, and
+// BENCH_FILE_LAYOUT=files (the file store's one-file-per-key layout instead of its log).
 // The raw results go to <temp folder>/certflow-bench-results.json; `node bench/run.mjs --render
 // <that file>` writes the document again from them (after an edit of bench/analysis.md).
 import { execFileSync } from 'node:child_process';
@@ -41,6 +42,7 @@ const plan = {
     // Variants for comparison runs only; the report says when one was used.
     baselineKeepAlive: env.BENCH_BASELINE_KEEPALIVE === '1',
     certflowStore: env.BENCH_CERTFLOW_STORE ?? 'file',
+    fileLayout: env.BENCH_FILE_LAYOUT ?? 'log',
   },
   scale: {
     count: int('BENCH_SCALE_N', 100_000),
@@ -54,6 +56,7 @@ const plan = {
     dueCapMs: full ? null : int('BENCH_DUE_CAP_S', 480) * 1_000,
     // Comparison runs only: the fixture is copied into a memory store before the engine starts.
     store: env.BENCH_SCALE_STORE ?? 'file',
+    fileLayout: env.BENCH_FILE_LAYOUT ?? 'log',
   },
   full,
   profileDir: env.BENCH_CPU_PROF === undefined ? undefined : path.resolve(env.BENCH_CPU_PROF),
@@ -148,8 +151,17 @@ async function runIssuance() {
  * runs everything on the one engine, the check first.
  */
 async function runScale() {
-  const { count, templates, startupCapMs, detailCount, dueCount, idleMs, dueCapMs, store } =
-    plan.scale;
+  const {
+    count,
+    templates,
+    startupCapMs,
+    detailCount,
+    dueCount,
+    idleMs,
+    dueCapMs,
+    store,
+    fileLayout,
+  } = plan.scale;
   const out = {};
   const withFixture = async (n, due, work) => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-bench-scale-'));
@@ -162,6 +174,7 @@ async function runScale() {
         templates,
         dueCount: due,
         directory,
+        fileLayout,
         now: Date.now(),
       });
       log(`  written in ${((fixture.generatedMs + fixture.writtenMs) / 1000).toFixed(1)} s`);
@@ -173,7 +186,7 @@ async function runScale() {
   const scaleRun = (fixture, directory, extra) =>
     runWorker(
       worker('scale-worker.mjs'),
-      { fixture, directory, startupCapMs, idleMs, dueCapMs, store, ...extra },
+      { fixture, directory, fileLayout, startupCapMs, idleMs, dueCapMs, store, ...extra },
       workerOptions({ execArgv: ['--expose-gc'] }),
     );
 

@@ -1,9 +1,9 @@
-// Writes the scale fixture straight into a file store folder, in the file store's own format
-// (`resources/<Kind>/<namespace>/<name>.json` holding `{"version", "key", "sum", "value"}`, the
-// sum a CRC-32 of version, key and value text, as src/stores/file-records.ts writes it), because
-// writing 200,000 records through the Store (a lock, an fsync, a rename and a share of a folder
-// sync each) would take far longer than the benchmark itself. The engine then reads everything
-// through its file store.
+// Writes the scale fixture straight into a file store folder, in the file store's own format:
+// records `{"version", "key", "sum", "value"}`, the sum a CRC-32 of version, key and value text,
+// as src/stores/file-records.ts writes them, one per line of `records.log` (the log layout, the
+// default) or one per file `resources/<Kind>/<namespace>/<name>.json` (`fileLayout: 'files'`).
+// Writing 200,000 records through the Store would take longer than the benchmark itself. The
+// engine then reads everything through its file store.
 //
 // What is in it: one ACME Issuer (Ready, its account key Secret), and `count` Certificates, each
 // with a valid Secret (tls.crt matches tls.key, the dnsNames, the issuer annotations) and the
@@ -15,7 +15,7 @@
 // rest 20-60 days from now: moving the engine's clock 12 days makes exactly `dueCount`
 // certificates due.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { pool, serveWorker } from './lib/worker.mjs';
@@ -178,25 +178,44 @@ serveWorker(async (config) => {
   }
 
   const generatedMs = performance.now() - started;
-  for (const kind of ['Issuer', 'Certificate', 'Secret']) {
-    await mkdir(path.join(directory, 'resources', kind, NAMESPACE), {
-      recursive: true,
-      mode: 0o700,
-    });
-  }
-  let bytes = 0;
-  await pool(records.length, 64, async (index) => {
-    const { file, value } = records[index];
+  const recordText = ({ file, value }) => {
     const version = `1-${randomBytes(9).toString('base64url')}`;
     const key = file.replace(/\.json$/, '');
     const json = JSON.stringify(value);
     const sum = crc32(json, crc32(key, crc32(version)))
       .toString(16)
       .padStart(8, '0');
-    const text = `{"version":${JSON.stringify(version)},"key":${JSON.stringify(key)},"sum":"${sum}","value":${json}}`;
-    bytes += text.length;
-    await writeFile(path.join(directory, file), text, { mode: 0o600 });
-  });
+    return `{"version":${JSON.stringify(version)},"key":${JSON.stringify(key)},"sum":"${sum}","value":${json}}`;
+  };
+  let bytes = 0;
+  if (config.fileLayout === 'files') {
+    for (const kind of ['Issuer', 'Certificate', 'Secret']) {
+      await mkdir(path.join(directory, 'resources', kind, NAMESPACE), {
+        recursive: true,
+        mode: 0o700,
+      });
+    }
+    await pool(records.length, 64, async (index) => {
+      const text = recordText(records[index]);
+      bytes += text.length;
+      await writeFile(path.join(directory, records[index].file), text, { mode: 0o600 });
+    });
+  } else {
+    await mkdir(directory, { recursive: true, mode: 0o700 });
+    const log = await open(path.join(directory, 'records.log'), 'wx', 0o600);
+    try {
+      for (let index = 0; index < records.length; index += 1024) {
+        const text = records
+          .slice(index, index + 1024)
+          .map((record) => `${recordText(record)}\n`)
+          .join('');
+        bytes += text.length;
+        await log.write(text);
+      }
+    } finally {
+      await log.close();
+    }
+  }
   return {
     count,
     dueCount,

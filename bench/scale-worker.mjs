@@ -26,7 +26,10 @@ serveWorker(async (config) => {
     caPem: fixture.caPem,
   });
   const clock = createSkewClock();
-  const files = certflow.createFileStore({ directory: config.directory });
+  const files = certflow.createFileStore({
+    directory: config.directory,
+    layout: config.fileLayout,
+  });
   // BENCH_SCALE_STORE=memory (comparison runs only): the same records in a memory store, copied
   // before anything is measured, to tell the engine's own cost from the file store's.
   const counting = countingStore(

@@ -51,7 +51,7 @@ export type {
   Unwatch,
 } from './stores/types.js';
 export { createMemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export { createFileStore, type FileStoreOptions } from './stores/file.js';
+export { createFileStore, type FileStoreLayout, type FileStoreOptions } from './stores/file.js';
 export { createLease, type Lease, type LeaseOptions, type LeaseRecord } from './stores/lease.js';
 export { assertStoreKey, MAX_STORE_KEY_BYTES } from './stores/keys.js';
 

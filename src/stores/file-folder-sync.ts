@@ -14,7 +14,8 @@
  *
  * @packageDocumentation
  */
-import { closeSync, fsync, openSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import * as path from 'node:path';
 import { errorCode } from './fs-errors.js';
 
 /** Flushes the entries of the folder `dir` to disk, then calls `done` once, with the error if any. */
@@ -98,4 +99,16 @@ export class FolderSyncs {
       for (const waiter of batch) waiter(err);
     });
   }
+}
+
+/** Creates `dir` and its missing parents (mode 0700) and makes their entries durable. */
+export async function ensureDirectory(dir: string, syncs: FolderSyncs): Promise<void> {
+  const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (first === undefined) return;
+  const parents = new Set<string>();
+  for (let created = dir; ; created = path.dirname(created)) {
+    parents.add(path.dirname(created));
+    if (created === first || path.dirname(created) === created) break;
+  }
+  for (const parent of parents) await syncs.sync(parent);
 }

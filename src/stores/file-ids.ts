@@ -34,3 +34,13 @@ export function uniqueId(): string {
   counter += 1;
   return processPart + counter.toString(36);
 }
+
+/**
+ * The version after `current` (none: a new key): `<sequence>-<unique>`, where the sequence counts
+ * the writes since the key was created and the unique part, never returned twice by any process,
+ * keeps a version unique after the key is deleted and created again.
+ */
+export function nextVersion(current: string | undefined): string {
+  const sequence = current === undefined ? 0 : Number.parseInt(current, 36) || 0;
+  return `${(sequence + 1).toString(36)}-${uniqueId()}`;
+}

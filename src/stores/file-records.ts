@@ -69,7 +69,7 @@ function readText(file: string): string | undefined {
 }
 
 /** The checksum a record carries: CRC-32 of its version, key and value text, in hex. */
-function recordSum(version: string, key: string, json: string): string {
+export function recordSum(version: string, key: string, json: string): string {
   return crc32(json, crc32(key, crc32(version)))
     .toString(16)
     .padStart(8, '0');
@@ -171,7 +171,7 @@ export function readRecordNow(file: string, key: string): StoredRecord | undefin
 }
 
 /** Lets the event loop run (timers, I/O) before the caller goes on. */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 

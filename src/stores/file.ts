@@ -1,5 +1,6 @@
 /**
- * The file Store, certflow's embedded default: one file per key under one folder.
+ * The file Store, certflow's embedded default: one folder, holding a log of every write
+ * (file-log.ts) or, in the earlier layout, one file per key.
  *
  * @packageDocumentation
  */
@@ -9,19 +10,26 @@ import {
   fdatasync,
   ftruncateSync,
   linkSync,
-  mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { CertflowError, ConflictError, StoreError, ValidationError } from '../errors.js';
+import { ConflictError, StoreError, ValidationError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { readIfVersion } from './cas-options.js';
 import { ChangeFeed } from './change-feed.js';
-import { FolderSyncs, syncDirectory, type SyncFolder } from './file-folder-sync.js';
-import { uniqueId } from './file-ids.js';
+import {
+  ensureDirectory,
+  FolderSyncs,
+  syncDirectory,
+  type SyncFolder,
+} from './file-folder-sync.js';
+import { nextVersion, uniqueId } from './file-ids.js';
+import { createLogStore, LOG_FILE, syncLogData, type SyncLog } from './file-log.js';
 import {
   acquireFileLock,
   LockOwner,
@@ -46,7 +54,7 @@ import {
   type StoredRecord,
 } from './file-records.js';
 import { removeQuietly, SparePool, spareOwnerToken } from './file-spares.js';
-import { errorCode } from './fs-errors.js';
+import { errorCode, storeOperation } from './fs-errors.js';
 import { serialiseValue } from './json-value.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { assertStoreKey, assertStorePrefix } from './keys.js';
@@ -86,6 +94,55 @@ export interface FileStoreOptions {
    * @defaultValue `silentLogger`
    */
   logger?: Logger;
+  /**
+   * How the folder holds the records: `log`, one append-only file indexed in memory, or `files`,
+   * one file per key (the layout of certflow before the log).
+   *
+   * @remarks Omitted, the layout is the one the folder already holds, and `log` for a new or
+   * empty folder. Given, it must match what the folder holds.
+   * @defaultValue the folder's layout, else `'log'`
+   */
+  layout?: FileStoreLayout;
+}
+
+/** How a file store lays out its records: see {@link FileStoreOptions.layout}. */
+export type FileStoreLayout = 'log' | 'files';
+
+/** The layout the folder at `root` holds, if any: a log, or record files and folders. */
+function layoutFound(root: string): FileStoreLayout | undefined {
+  if (statSync(path.join(root, LOG_FILE), { throwIfNoEntry: false }) !== undefined) return 'log';
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+  // Names starting with "." are the store's owner, lock, temp and spare files.
+  return names.some((name) => !name.startsWith('.')) ? 'files' : undefined;
+}
+
+/**
+ * The layout to open `root` with.
+ *
+ * @throws ValidationError (field `layout`) when `asked` is not a layout, or not the folder's.
+ */
+function chooseLayout(root: string, asked: unknown): FileStoreLayout {
+  if (asked !== undefined && asked !== 'log' && asked !== 'files') {
+    throw new ValidationError('layout', 'must be "log" or "files"');
+  }
+  const found = layoutFound(root);
+  if (asked === undefined) return found ?? 'log';
+  if (found !== undefined && found !== asked) {
+    throw new ValidationError(
+      'layout',
+      found === 'log'
+        ? `is "files", but the folder holds a log (${LOG_FILE})`
+        : 'is "log", but the folder holds record files of the "files" layout',
+    );
+  }
+  return asked;
 }
 
 /**
@@ -103,32 +160,6 @@ function positive(value: number | undefined, field: string, fallback: number): n
 }
 
 /**
- * A version is `<sequence>-<unique>`: the sequence counts the writes since the key was created,
- * and the unique part, never returned twice by any process (see file-ids.ts), keeps a version
- * unique after the key is deleted and created again.
- */
-function nextVersion(current: string | undefined): string {
-  const sequence = current === undefined ? 0 : Number.parseInt(current, 36) || 0;
-  return `${(sequence + 1).toString(36)}-${uniqueId()}`;
-}
-
-/**
- * Runs one store operation, turning an I/O failure into a StoreError naming the operation and
- * the key; certflow's own errors (conflicts, bad keys, corrupt records) pass through.
- */
-async function operation<T>(name: string, subject: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (CertflowError.is(err)) throw err;
-    throw new StoreError(
-      `file store ${name} of ${JSON.stringify(subject)} failed (${errorCode(err) ?? String(err)})`,
-      { cause: err },
-    );
-  }
-}
-
-/**
  * Flushes the new temp file `fd` to disk, on the thread pool: the one slow call of a write.
  *
  * @remarks `fdatasync` is enough here: it leaves out only the metadata a later read does not
@@ -139,18 +170,6 @@ function syncData(fd: number): Promise<void> {
   return new Promise((resolve, reject) => {
     fdatasync(fd, (err) => (err === null ? resolve() : reject(err)));
   });
-}
-
-/** Creates `dir` and its missing parents (mode 0700) and makes their entries durable. */
-async function ensureDirectory(dir: string, syncs: FolderSyncs): Promise<void> {
-  const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (first === undefined) return;
-  const parents = new Set<string>();
-  for (let created = dir; ; created = path.dirname(created)) {
-    parents.add(path.dirname(created));
-    if (created === first || path.dirname(created) === created) break;
-  }
-  for (const parent of parents) await syncs.sync(parent);
 }
 
 function isValidKey(key: string): boolean {
@@ -209,49 +228,62 @@ async function walk(
 }
 
 /**
- * Creates a Store that keeps one file per key under `options.directory`.
+ * Creates a Store that keeps every record under `options.directory` (created 0700 when missing).
  *
  * @remarks
- * Layout: the key `resources/Certificate/default/web` is the file
- * `resources/Certificate/default/web.json`, holding `{"version": ..., "value": ...}`; characters
- * other than `A-Z a-z 0-9 . _ -` are percent-escaped, so the mapping is injective and never
- * leaves the folder. Keys that are invalid (see `assertStoreKey`) or whose segments are longer
- * than 250 bytes once escaped are rejected with a `StoreKeyError`. Files are created 0600 and
- * folders 0700, as the records hold private keys.
+ * **The `log` layout** (the default for a new folder) keeps every write as a line of one
+ * append-only file, `records.log` (0600, as the records hold private keys): a put is
+ * `{"version", "key", "sum", "value"}`, the sum a CRC-32 of version, key and value, and a delete
+ * is the same without a value and with `"deleted": true`. Each store instance holds an index in
+ * memory, key to where its last line is, not the values: a `get` reads one line, a `list` one
+ * line per record. Before each operation an instance reads the lines other processes appended
+ * since (an `fstat` when there are none).
  *
- * Layout of a record file: `{"version", "key", "sum", "value"}`, the key it belongs to and a
- * CRC-32 of version, key and value (records without the two, written by earlier versions, are
- * read as they are).
+ * A write is durable when it resolves: writes queue in the instance, and each batch, under a
+ * lock held only while it checks and appends (a hard link to the instance's owner file,
+ * `.owner-<token>`, as below), appends its lines in one write; it then waits for an `fdatasync`
+ * of the log that started after its append, shared by every batch appended meanwhile (a group
+ * commit). A crash can only leave a torn last line: readers ignore it and the next writer cuts it
+ * off. A line that fails its checksum with valid lines after it is damage, not a crash: every
+ * operation then fails with a `StoreError` naming its offset. When the log is more than twice the
+ * size of its live lines (and at least 8 MiB), the writer rewrites the live lines to a new file,
+ * syncs it and renames it over the log; other instances then reopen it. Compaction holds the
+ * lock while it copies, so a very large store pauses other processes' writes for that time.
  *
- * Writes go to a file in the record's folder, which is synced and renamed over the record, then
- * the folder is synced: a reader sees the old record or the new one, never a half-written one,
- * and a completed write survives a crash. That file is a record an earlier write displaced, once
- * it has been out of use for a quarantine, or else a new temp file: no inode is allocated or
+ * **The `files` layout** keeps one file per key: `resources/Certificate/default/web` is the file
+ * `resources/Certificate/default/web.json`, holding a record of the same form; characters other
+ * than `A-Z a-z 0-9 . _ -` are percent-escaped, so the mapping is injective and never leaves the
+ * folder. Keys whose segments are longer than 250 bytes once escaped are rejected with a
+ * `StoreKeyError` (records without key and sum, written by earlier versions, are read as they
+ * are). Writes go to a file in the record's folder, which is synced and renamed over the record,
+ * then the folder is synced: a reader sees the old record or the new one, never a half-written
+ * one, and a completed write survives a crash. That file is a record an earlier write displaced,
+ * once it has been out of use for a quarantine, or else a new temp file: no inode is allocated or
  * freed per write in steady state (see file-spares.ts for why and for the reader's side). Writes
- * renamed into one folder while a sync of it runs share the next sync of that folder (a group
- * commit); a write never resolves on a sync that started before its rename. A file that is not a
- * valid record makes every operation on its key fail with a `StoreError` naming the key; remove
- * the file to repair it. `close` removes the instance's spare files; a killed process's are
- * removed by a later listing of their folder.
+ * renamed into one folder while a sync of it runs share the next sync of that folder; a write
+ * never resolves on a sync that started before its rename. A file that is not a valid record
+ * makes every operation on its key fail with a `StoreError` naming the key; remove the file to
+ * repair it. `close` removes the instance's spare files; a killed process's are removed by a
+ * later listing of their folder. The read-compare-write of a key runs under an exclusive lock per
+ * key: a hard link, next to the record, to a small owner file that each store instance keeps in
+ * the folder (`.owner-<token>`, removed by `close`), so that taking a lock allocates no file.
  *
- * Compare-and-set holds across processes and across store instances on the same folder: the
- * read-compare-write of a key runs under an exclusive lock: a hard link, next to the record, to
- * a small owner file that each store instance keeps in the folder (`.owner-<token>`, removed by
- * `close`), so that taking a lock allocates no file (see `lockStaleMs`). Versions are
- * `<sequence>-<unique>` and never reused, not even after a delete. Deleting a key leaves its
- * folders in place; a folder removed behind the store's back is created again by the next write.
- *
- * Reads, locks and renames use synchronous system calls; only the syncs and folder listings
- * go through libuv's thread pool. A record is a small file, normally in the page cache: a blocking
- * read of one costs a few microseconds, an eighth of the CPU of an asynchronous read's thread pool
- * round trips (and a listing of 100,000 records is four times faster). Every operation still takes
- * at least one turn of the event loop, and `list` yields every 128 records; on a slow or network
- * file system, though, each system call blocks the event loop for its latency.
+ * In both layouts, compare-and-set holds across processes and across store instances on the
+ * same folder, invalid keys (see `assertStoreKey`) are rejected with a `StoreKeyError`, and
+ * versions are `<sequence>-<unique>`, never reused, not even after a delete. Reads, locks and
+ * appends use synchronous system calls; only the syncs (and the `files` layout's listings) go
+ * through libuv's thread pool: a read from the page cache costs a few microseconds, far less than
+ * a thread pool round trip. Every operation still takes at least one turn of the event loop, and
+ * `list` yields every 128 records; on a slow or network file system, though, each system call
+ * blocks the event loop for its latency.
  *
  * `watch` reports the changes made through this store instance, asynchronously and in write order,
  * as the memory store does. It does not report changes made by other processes or instances: use
- * one instance per process, or a store with cross-process notifications (PostgreSQL) when several
- * engines share records.
+ * one instance per process, or a store with cross-process notifications when several engines
+ * share records.
+ *
+ * @throws ValidationError naming the option (`directory`, `lockStaleMs`, `lockTimeoutMs`,
+ *   `layout`) when it is invalid, or when `layout` is not the one the folder holds.
  *
  * @example
  * ```ts
@@ -260,27 +292,45 @@ async function walk(
  * ```
  */
 export function createFileStore(options: FileStoreOptions): Store {
-  return createFileStoreWith(options, syncDirectory);
+  return createFileStoreWith(options, syncDirectory, syncLogData);
 }
 
 /**
- * {@link createFileStore}, with its folder syncs made by `syncFolder`.
+ * {@link createFileStore}, with its folder syncs made by `syncFolder` and the log's by `syncLog`.
  *
- * @internal Tests pass a `syncFolder` that records when each sync starts and ends, to check that
- * a write resolves only after a sync that started after its rename. Not exported by the package.
+ * @internal Tests pass syncs that record when each starts and ends, to check that a write
+ * resolves only after a sync that started after its rename or append. Not exported by the package.
  */
-export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncFolder): Store {
+export function createFileStoreWith(
+  options: FileStoreOptions,
+  syncFolder: SyncFolder,
+  syncLog: SyncLog = syncLogData,
+): Store {
   if (typeof options?.directory !== 'string' || options.directory === '') {
     throw new ValidationError('directory', 'must be a non-empty path');
   }
   const root = path.resolve(options.directory);
   const logger = options.logger ?? silentLogger;
-  const lockSettings: FileLockSettings = {
-    staleMs: positive(options.lockStaleMs, 'lockStaleMs', 30_000),
-    timeoutMs: positive(options.lockTimeoutMs, 'lockTimeoutMs', 60_000),
+  const lockStaleMs = positive(options.lockStaleMs, 'lockStaleMs', 30_000);
+  const lockTimeoutMs = positive(options.lockTimeoutMs, 'lockTimeoutMs', 60_000);
+  if (chooseLayout(root, options.layout) === 'log') {
+    return createLogStore({ root, logger, lockStaleMs, lockTimeoutMs, syncFolder, syncLog });
+  }
+  return createRecordFilesStore(root, logger, syncFolder, {
+    staleMs: lockStaleMs,
+    timeoutMs: lockTimeoutMs,
     logger,
     owner: new LockOwner(root),
-  };
+  });
+}
+
+/** The `files` layout: see {@link createFileStore}. */
+function createRecordFilesStore(
+  root: string,
+  logger: Logger,
+  syncFolder: SyncFolder,
+  lockSettings: FileLockSettings,
+): Store {
   const pathsOf = createRecordPathsMemo(root);
   const feed = new ChangeFeed(logger);
   // One operation per key at a time in this process, so writers queue here instead of polling
@@ -458,7 +508,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
     async get<T = unknown>(key: string): Promise<StoreRecord<T> | undefined> {
       ensureOpen();
       const paths = pathsOf(key);
-      return operation('get', key, async () => {
+      return storeOperation('get', key, async () => {
         const record = await readRecord(paths.file, key);
         return record === undefined
           ? undefined
@@ -469,7 +519,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
     async list<T = unknown>(prefix: string): Promise<StoreRecord<T>[]> {
       ensureOpen();
       assertStorePrefix(prefix);
-      return operation('list', prefix, async () => {
+      return storeOperation('list', prefix, async () => {
         const { dir, partial } = prefixBase(root, prefix);
         const found: RecordFile[] = [];
         const foundSpares: FoundSpare[] = [];
@@ -497,7 +547,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
           throw new ConflictError(key, ifVersion, actual);
         }
       };
-      return operation('put', key, () =>
+      return storeOperation('put', key, () =>
         queue.run(key, () =>
           // One read, under the lock. A read before taking it could answer a mismatch sooner,
           // but then every match, the common case, would read the record twice.
@@ -525,7 +575,7 @@ export function createFileStoreWith(options: FileStoreOptions, syncFolder: SyncF
         }
         return current !== undefined;
       };
-      return operation('delete', key, () =>
+      return storeOperation('delete', key, () =>
         queue.run(key, async () => {
           // A key that is not there is answered without creating its folders or a lock.
           if (!check(await readRecord(paths.file, key))) return false;

@@ -12,8 +12,8 @@ import { createFileStore } from '../../src/stores/file.js';
 const WORKER = `
 import { createFileStore } from './file-store.mjs';
 
-const [mode, directory, key, times] = process.argv.slice(2);
-const store = createFileStore({ directory });
+const [mode, layout, directory, key, times] = process.argv.slice(2);
+const store = createFileStore({ directory, layout });
 
 async function increment() {
   for (;;) {
@@ -85,13 +85,15 @@ async function readLock(folder: string): Promise<{ pid: number } | undefined> {
   return text === '' ? undefined : (JSON.parse(text) as { pid: number });
 }
 
-describe('file store across processes', () => {
+describe.each(['log', 'files'] as const)('file store across processes (%s layout)', (layout) => {
   it('4 processes CAS-incrementing one counter 100 times each end at exactly 400', async () => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
     try {
       const key = 'counters/shared';
       const outputs = await Promise.all(
-        Array.from({ length: 4 }, () => finish(startWorker(['count', directory, key, '100']))),
+        Array.from({ length: 4 }, () =>
+          finish(startWorker(['count', layout, directory, key, '100'])),
+        ),
       );
       const writes = outputs.flatMap((o) => JSON.parse(o) as { version: string; count: number }[]);
       expect(writes).toHaveLength(400);
@@ -99,8 +101,15 @@ describe('file store across processes', () => {
       expect(writes.map((w) => w.count).sort((a, b) => a - b)).toEqual(
         Array.from({ length: 400 }, (_, i) => i + 1),
       );
-      const store = createFileStore({ directory });
+      const store = createFileStore({ directory, layout });
       expect((await store.get<{ count: number }>(key))?.value.count).toBe(400);
+      if (layout === 'log') {
+        // One log; no lock, guard or temp file is left, only the workers' owner files.
+        const names = await readdir(directory);
+        expect(names.filter((name) => !name.startsWith('.owner-'))).toEqual(['records.log']);
+        expect((await store.list('counters/')).map((r) => r.key)).toEqual([key]);
+        return;
+      }
       // No lock, guard or temp file is left behind; the workers exited without closing their
       // stores, so their spares are there until a listing finds their owners gone.
       const left = await readdir(path.join(directory, 'counters'));
@@ -118,7 +127,9 @@ describe('file store across processes', () => {
     try {
       const key = 'counters/killed';
       const folder = path.join(directory, 'counters');
-      const child = startWorker(['loop', directory, key]);
+      // The log layout has one lock for the store, in its folder; the files layout one per key.
+      const lockFolder = layout === 'log' ? directory : folder;
+      const child = startWorker(['loop', layout, directory, key]);
       const exited = once(child, 'exit');
       const [ready] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
       expect(ready.toString()).toBe('ready\n');
@@ -128,7 +139,7 @@ describe('file store across processes', () => {
       let owner: { pid: number } | undefined;
       for (let attempt = 0; attempt < 5_000 && owner === undefined; attempt += 1) {
         child.kill('SIGSTOP');
-        owner = await readLock(folder);
+        owner = await readLock(lockFolder);
         if (owner === undefined) {
           child.kill('SIGCONT');
           await new Promise((resolve) => setTimeout(resolve, 1));
@@ -139,7 +150,12 @@ describe('file store across processes', () => {
       expect(owner?.pid).toBe(child.pid);
 
       // A lease far longer than the test: only the dead owner can make the lock stale.
-      const store = createFileStore({ directory, lockStaleMs: 600_000, lockTimeoutMs: 10_000 });
+      const store = createFileStore({
+        directory,
+        layout,
+        lockStaleMs: 600_000,
+        lockTimeoutMs: 10_000,
+      });
       const before = await store.get<{ count: number }>(key);
       expect(before).toBeDefined();
       const version = await store.put(
@@ -150,7 +166,7 @@ describe('file store across processes', () => {
       const after = await store.get<{ count: number }>(key);
       expect(after).toEqual({ key, version, value: { count: (before?.value.count ?? 0) + 1 } });
       await store.put(key, { count: 0 }, { ifVersion: version });
-      const names = await readdir(folder);
+      const names = await readdir(lockFolder);
       expect(names.filter((name) => name.endsWith('.lock') || name.endsWith('.guard'))).toEqual([]);
       // A temp file the killed writer may have left is not a record.
       expect((await store.list('counters/')).map((r) => r.key)).toEqual([key]);

@@ -5,11 +5,11 @@ import { describe, it } from 'vitest';
 import { createFileStore } from '../../src/stores/file.js';
 import { storeContract } from '../../src/testing/store-contract.js';
 
-describe('file store: Store contract', () => {
+describe.each(['log', 'files'] as const)('file store (%s layout): Store contract', (layout) => {
   const cases = storeContract(async () => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
     return {
-      store: createFileStore({ directory }),
+      store: createFileStore({ directory, layout }),
       cleanup: () => rm(directory, { recursive: true, force: true }),
     };
   });

@@ -104,7 +104,12 @@ describe('a Store that throws on some objects for a while', () => {
       await engine.start();
       await engine.waitFor('Certificate', 'alone', 'Ready', { timeoutMs: 30_000 });
       expect(faults[0]?.failed).toBe(3);
-      expect(errors.map((e) => e.controller)).toEqual(['scheduler', 'scheduler', 'scheduler']);
+      // With the messages, so that an unexpected error says what it was.
+      expect(errors.map((e) => `${e.controller}: ${e.error.message.split(' on ')[0]}`)).toEqual([
+        'scheduler: injected put failure',
+        'scheduler: injected put failure',
+        'scheduler: injected put failure',
+      ]);
       expect(logged.filter((m) => m === 'scheduler failed, retrying')).toHaveLength(3);
     } finally {
       await engine.stop();

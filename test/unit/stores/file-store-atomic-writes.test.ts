@@ -8,9 +8,9 @@ describe('file store: atomic writes', () => {
   const directory = folderPerTest();
 
   it('a reader never sees a half-written record while large values are rewritten', async () => {
-    const writer = createFileStore({ directory: directory() });
+    const writer = createFileStore({ layout: 'files', directory: directory() });
     // A second instance, so reads do not queue behind the writer's in-process lock.
-    const reader = createFileStore({ directory: directory() });
+    const reader = createFileStore({ layout: 'files', directory: directory() });
     const key = 'big/record';
     const valueOf = (round: number) => ({ round, blob: String(round % 10).repeat(500_000) });
     await writer.put(key, valueOf(0));

@@ -14,7 +14,7 @@ describe('file store: a corrupt record', () => {
   let store: Store;
   beforeEach(async () => {
     directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
-    store = createFileStore({ directory });
+    store = createFileStore({ layout: 'files', directory });
     await mkdir(path.join(directory, 'resources/Certificate/default'), { recursive: true });
   });
   afterEach(async () => {

@@ -39,7 +39,7 @@ describe('file store: a write is durable when it resolves', () => {
         });
       }, 3);
     };
-    const store = createFileStoreWith({ directory: directory() }, recording);
+    const store = createFileStoreWith({ layout: 'files', directory: directory() }, recording);
     const folder = path.join(directory(), 'shared');
     const writes = 40;
     await Promise.all(

@@ -8,34 +8,40 @@ import { folderPerTest } from './store-fixtures.js';
 describe('file store: reads take turns of the event loop', () => {
   const directory = folderPerTest();
 
-  it('a loop of gets lets a timer fire', async () => {
-    const store = createFileStore({ directory: directory() });
-    await store.put('polled/record', { n: 1 });
-    let fired = false;
-    setTimeout(() => {
-      fired = true;
-    }, 20);
-    let reads = 0;
-    // Without a turn of the loop per get, this loop would never end.
-    while (!fired) {
-      expect((await store.get('polled/record'))?.value).toEqual({ n: 1 });
-      reads += 1;
-    }
-    expect(reads).toBeGreaterThan(0);
-  });
+  it.each(['log', 'files'] as const)(
+    'a loop of gets lets a timer fire (%s layout)',
+    async (layout) => {
+      const store = createFileStore({ layout, directory: directory() });
+      await store.put('polled/record', { n: 1 });
+      let fired = false;
+      setTimeout(() => {
+        fired = true;
+      }, 20);
+      let reads = 0;
+      // Without a turn of the loop per get, this loop would never end.
+      while (!fired) {
+        expect((await store.get('polled/record'))?.value).toEqual({ n: 1 });
+        reads += 1;
+      }
+      expect(reads).toBeGreaterThan(0);
+    },
+  );
 
-  it('a loop of gets of a missing key and deletes of it lets a timer fire', async () => {
-    const store = createFileStore({ directory: directory() });
-    let fired = false;
-    setTimeout(() => {
-      fired = true;
-    }, 20);
-    while (!fired) {
-      expect(await store.get('missing/record')).toBeUndefined();
-      expect(await store.delete('missing/record')).toBe(false);
-    }
-    expect(fired).toBe(true);
-  });
+  it.each(['log', 'files'] as const)(
+    'a loop of gets of a missing key and deletes of it lets a timer fire (%s layout)',
+    async (layout) => {
+      const store = createFileStore({ layout, directory: directory() });
+      let fired = false;
+      setTimeout(() => {
+        fired = true;
+      }, 20);
+      while (!fired) {
+        expect(await store.get('missing/record')).toBeUndefined();
+        expect(await store.delete('missing/record')).toBe(false);
+      }
+      expect(fired).toBe(true);
+    },
+  );
 
   it('a long listing yields to the event loop between slices, and keeps the order given', async () => {
     const count = 1_000;

@@ -17,7 +17,7 @@ describe('file store on disk', () => {
   });
 
   it('writes one {version, key, sum, value} file per key, files 0600 and folders 0700', async () => {
-    const store = createFileStore({ directory });
+    const store = createFileStore({ layout: 'files', directory });
     const key = 'resources/Secret/default/web-tls';
     const version = await store.put(key, { data: { 'tls.key': 'secret' } });
     const file = path.join(directory, 'resources/Secret/default/web-tls.json');
@@ -37,7 +37,7 @@ describe('file store on disk', () => {
   });
 
   it('list ignores temp, lock and stray files, symbolic links and non-canonical names', async () => {
-    const store = createFileStore({ directory });
+    const store = createFileStore({ layout: 'files', directory });
     await store.put('ns/a', { n: 1 });
     const folder = path.join(directory, 'ns');
     await writeFile(path.join(folder, '.0123abcd.tmp'), '{"version":"x","value":');
@@ -54,8 +54,8 @@ describe('file store on disk', () => {
   });
 
   it('reads records written by another instance on the same folder', async () => {
-    const writer = createFileStore({ directory });
-    const reader = createFileStore({ directory: path.join(parent, '.', 'store') });
+    const writer = createFileStore({ layout: 'files', directory });
+    const reader = createFileStore({ layout: 'files', directory: path.join(parent, '.', 'store') });
     const version = await writer.put('shared/key', { n: 1 });
     expect(await reader.get('shared/key')).toEqual({ key: 'shared/key', value: { n: 1 }, version });
     await reader.put('shared/key', { n: 2 }, { ifVersion: version });
@@ -63,6 +63,6 @@ describe('file store on disk', () => {
   });
 
   it('rejects an empty directory option', () => {
-    expect(() => createFileStore({ directory: '' })).toThrow(/directory/);
+    expect(() => createFileStore({ layout: 'files', directory: '' })).toThrow(/directory/);
   });
 });

@@ -33,7 +33,7 @@ describe('file store: locks are links to an owner file', () => {
     const seen: { lockIno?: number; ownerIno?: number; links?: number }[] = [];
     const { lock } = recordPaths(directory(), key);
     // The folder sync runs while the write still holds its lock.
-    const store = createFileStoreWith({ directory: directory() }, (dir, done) => {
+    const store = createFileStoreWith({ layout: 'files', directory: directory() }, (dir, done) => {
       void (async () => {
         const [owner] = await ownerFiles(directory());
         const lockStat = await stat(lock).catch(() => undefined);
@@ -59,8 +59,8 @@ describe('file store: locks are links to an owner file', () => {
   });
 
   it('each instance has its own owner, so one instance cannot release another one lock', async () => {
-    const a = createFileStore({ directory: directory(), lockTimeoutMs: 200 });
-    const b = createFileStore({ directory: directory(), lockTimeoutMs: 200 });
+    const a = createFileStore({ layout: 'files', directory: directory(), lockTimeoutMs: 200 });
+    const b = createFileStore({ layout: 'files', directory: directory(), lockTimeoutMs: 200 });
     await a.put(key, { n: 1 });
     await b.put('counters/other', { n: 1 });
     expect(await ownerFiles(directory())).toHaveLength(2);
@@ -79,7 +79,7 @@ describe('file store: locks are links to an owner file', () => {
     const live = path.join(directory(), '.owner-liveowner0');
     await writeFile(dead, ownerRecord(await deadPid(), 'deadowner0'));
     await writeFile(live, ownerRecord(process.pid, 'liveowner0'));
-    const store = createFileStore({ directory: directory() });
+    const store = createFileStore({ layout: 'files', directory: directory() });
     await store.put(key, { n: 1 });
     const left = await ownerFiles(directory());
     expect(left).toContain('.owner-liveowner0');
@@ -105,7 +105,12 @@ describe('file store: locks are links to an owner file', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
-    const store = createFileStore({ directory: directory(), lockStaleMs: 200, lockTimeoutMs: 800 });
+    const store = createFileStore({
+      layout: 'files',
+      directory: directory(),
+      lockStaleMs: 200,
+      lockTimeoutMs: 800,
+    });
     const error = await rejection(store.put(key, { n: 1 }));
     busy = false;
     await activity;
@@ -118,7 +123,7 @@ describe('file store: locks are links to an owner file', () => {
   });
 
   it('an owner file removed behind the store is made again by the next write', async () => {
-    const store = createFileStore({ directory: directory() });
+    const store = createFileStore({ layout: 'files', directory: directory() });
     await store.put(key, { n: 1 });
     const [first] = await ownerFiles(directory());
     await unlink(path.join(directory(), first as string));

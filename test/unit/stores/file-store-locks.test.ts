@@ -67,7 +67,13 @@ describe('file store: lock files', () => {
     ],
   ])('a lock is broken when %s', async (_case, owner) => {
     const logger = recordingLogger();
-    const store = createFileStore({ directory, lockStaleMs: 300, lockTimeoutMs: 5_000, logger });
+    const store = createFileStore({
+      layout: 'files',
+      directory,
+      lockStaleMs: 300,
+      lockTimeoutMs: 5_000,
+      logger,
+    });
     await writeLock(lockPath, await owner());
     const version = await store.put(key, { n: 1 }, { ifVersion: null });
     expect(await store.get(key)).toEqual({ key, value: { n: 1 }, version });
@@ -76,7 +82,12 @@ describe('file store: lock files', () => {
   });
 
   it('an empty lock a few seconds old is broken, well within the stale lease', async () => {
-    const store = createFileStore({ directory, lockStaleMs: 600_000, lockTimeoutMs: 5_000 });
+    const store = createFileStore({
+      layout: 'files',
+      directory,
+      lockStaleMs: 600_000,
+      lockTimeoutMs: 5_000,
+    });
     await writeLock(lockPath, 'empty');
     const old = new Date(Date.now() - 6_000);
     await utimes(lockPath, old, old);
@@ -89,7 +100,12 @@ describe('file store: lock files', () => {
     ['another host', { pid: 1, host: 'elsewhere.invalid' } as const],
     ['a process that has not written it yet (empty)', 'empty' as const],
   ])('a fresh lock held by %s is waited for, then the write fails', async (_case, owner) => {
-    const store = createFileStore({ directory, lockStaleMs: 60_000, lockTimeoutMs: 150 });
+    const store = createFileStore({
+      layout: 'files',
+      directory,
+      lockStaleMs: 60_000,
+      lockTimeoutMs: 150,
+    });
     const version = await store.put(key, { n: 1 });
     await writeLock(lockPath, owner);
     const before = await readFile(lockPath, 'utf8');
@@ -108,7 +124,7 @@ describe('file store: lock files', () => {
   it('many instances meeting one dead lock break it once and lose no write', async () => {
     const logger = recordingLogger();
     const stores = Array.from({ length: 8 }, () =>
-      createFileStore({ directory, lockStaleMs: 600_000, logger }),
+      createFileStore({ layout: 'files', directory, lockStaleMs: 600_000, logger }),
     );
     await stores[0]?.put(key, { count: 0 });
     await writeLock(lockPath, { pid: await deadPid() });
@@ -136,7 +152,12 @@ describe('file store: lock files', () => {
   });
 
   it('a guard left by a process that died while breaking a lock is removed too', async () => {
-    const store = createFileStore({ directory, lockStaleMs: 600_000, lockTimeoutMs: 5_000 });
+    const store = createFileStore({
+      layout: 'files',
+      directory,
+      lockStaleMs: 600_000,
+      lockTimeoutMs: 5_000,
+    });
     await writeLock(lockPath, { pid: await deadPid() });
     await writeLock(guardPath, { pid: await deadPid() });
     await store.put(key, { n: 1 });

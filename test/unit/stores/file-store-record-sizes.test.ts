@@ -32,7 +32,7 @@ describe('file store: records of every size read whole', () => {
       const file = path.join(directory, `${key}.json`);
       await writeFile(file, text);
       expect((await stat(file)).size).toBe(bytes);
-      const store = createFileStore({ directory });
+      const store = createFileStore({ layout: 'files', directory });
       expect(await store.get(key)).toEqual({ key, value, version: '1-abc' });
       const listed = await store.list(key);
       expect(listed).toEqual([{ key, value, version: '1-abc' }]);

@@ -11,7 +11,7 @@ describe('file store: a folder removed behind its back', () => {
     ['the record folder', 'kind/ns'],
     ['a folder above it', 'kind'],
   ])('removing %s: the next write creates it again', async (_case, removed) => {
-    const store = createFileStore({ directory: directory() });
+    const store = createFileStore({ layout: 'files', directory: directory() });
     await store.put('kind/ns/a', { n: 1 });
     await rm(path.join(directory(), removed), { recursive: true });
 

@@ -16,7 +16,7 @@ describe('file store: displaced records are written again instead of new files',
   const inode = async (name: string) => (await stat(fileOf(name))).ino;
 
   it('a record displaced by a write becomes the file of a later write into the folder', async () => {
-    const store = createFileStore({ directory: directory() });
+    const store = createFileStore({ layout: 'files', directory: directory() });
     const first = await store.put('things/a', { n: 1 });
     const displaced = await inode('a');
     await store.put('things/a', { n: 2 }, { ifVersion: first });
@@ -29,7 +29,7 @@ describe('file store: displaced records are written again instead of new files',
   });
 
   it('a displaced record is not written again within the quarantine', async () => {
-    const store = createFileStore({ directory: directory() });
+    const store = createFileStore({ layout: 'files', directory: directory() });
     const first = await store.put('things/a', { n: 1 });
     const displaced = await inode('a');
     await store.put('things/a', { n: 2 }, { ifVersion: first });
@@ -42,7 +42,7 @@ describe('file store: displaced records are written again instead of new files',
   });
 
   it('a deleted record is kept as a spare too', async () => {
-    const store = createFileStore({ directory: directory() });
+    const store = createFileStore({ layout: 'files', directory: directory() });
     await store.put('things/a', { n: 1 });
     const deleted = await inode('a');
     expect(await store.delete('things/a')).toBe(true);
@@ -58,7 +58,7 @@ describe('file store: displaced records are written again instead of new files',
     await writeFile(fileOf('a'), '{"version":"1-x","value":{"n":1}}');
     await chmod(fileOf('a'), 0o644);
     const foreign = await inode('a');
-    const store = createFileStore({ directory: directory() });
+    const store = createFileStore({ layout: 'files', directory: directory() });
     await store.put('things/a', { n: 2 }, { ifVersion: '1-x' });
     await afterQuarantine();
     await store.put('things/b', { n: 1 });
@@ -110,7 +110,7 @@ describe('file store: a record names its key and carries a checksum', () => {
   });
 
   it('a store reports such a file as a corrupt record of the key, naming it', async () => {
-    const store = createFileStore({ directory: directory() });
+    const store = createFileStore({ layout: 'files', directory: directory() });
     await store.put('things/a', { n: 1 });
     await writeFile(
       path.join(directory(), 'things', 'a.json'),

@@ -34,38 +34,46 @@ async function increment(store: Store, key: string): Promise<string> {
 describe('file store: temp names, lock tokens and versions are unique', () => {
   const directory = folderPerTest();
 
-  it('two store instances on one folder: no write collides, no version repeats', async () => {
-    const stores = [
-      createFileStore({ directory: directory() }),
-      createFileStore({ directory: directory() }),
-    ];
-    const versions: string[] = [];
-    await Promise.all(
-      stores.flatMap((store, s) => [
-        // Temp files of both instances in one folder at once: a shared name would fail `wx`.
-        ...Array.from({ length: 10 }, async (_, i) => {
-          for (let round = 0; round < 5; round += 1) {
-            versions.push(await store.put(`shared/s${s}-k${i}`, { round }));
-          }
-        }),
-        // Both instances take the same lock over and over: no increment may be lost.
-        (async () => {
-          for (let i = 0; i < 25; i += 1) versions.push(await increment(store, 'shared/counter'));
-        })(),
-      ]),
-    );
-    expect((await stores[0]?.get<{ count: number }>('shared/counter'))?.value.count).toBe(50);
-    // Deleted by one instance, created again by the other: still a version never seen.
-    await stores[0]?.delete('shared/counter');
-    versions.push(await (stores[1] as Store).put('shared/counter', { count: 0 }));
-    expect(versions).toHaveLength(20 * 5 + 50 + 1);
-    expect(new Set(versions).size).toBe(versions.length);
-    // Spares (displaced records kept to be written again) go when their instance closes.
-    for (const store of stores) await store.close?.();
-    expect(
-      (await readdir(path.join(directory(), 'shared'))).every((n) => n.endsWith('.json')),
-    ).toBe(true);
-  });
+  it.each(['log', 'files'] as const)(
+    'two store instances on one folder (%s layout): no write collides, no version repeats',
+    async (layout) => {
+      const stores = [
+        createFileStore({ directory: directory(), layout }),
+        createFileStore({ directory: directory(), layout }),
+      ];
+      const versions: string[] = [];
+      await Promise.all(
+        stores.flatMap((store, s) => [
+          // Temp files of both instances in one folder at once: a shared name would fail `wx`.
+          ...Array.from({ length: 10 }, async (_, i) => {
+            for (let round = 0; round < 5; round += 1) {
+              versions.push(await store.put(`shared/s${s}-k${i}`, { round }));
+            }
+          }),
+          // Both instances take the same lock over and over: no increment may be lost.
+          (async () => {
+            for (let i = 0; i < 25; i += 1) versions.push(await increment(store, 'shared/counter'));
+          })(),
+        ]),
+      );
+      expect((await stores[0]?.get<{ count: number }>('shared/counter'))?.value.count).toBe(50);
+      // Deleted by one instance, created again by the other: still a version never seen.
+      await stores[0]?.delete('shared/counter');
+      versions.push(await (stores[1] as Store).put('shared/counter', { count: 0 }));
+      expect(versions).toHaveLength(20 * 5 + 50 + 1);
+      expect(new Set(versions).size).toBe(versions.length);
+      for (const store of stores) await store.close?.();
+      if (layout === 'log') {
+        // The log alone: owner files go with their instance, no lock or temp file is left.
+        expect(await readdir(directory())).toEqual(['records.log']);
+        return;
+      }
+      // Spares (displaced records kept to be written again) go when their instance closes.
+      expect(
+        (await readdir(path.join(directory(), 'shared'))).every((n) => n.endsWith('.json')),
+      ).toBe(true);
+    },
+  );
 
   it('names drawn in other processes never equal this process’s', async () => {
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));

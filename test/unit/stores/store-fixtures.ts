@@ -15,16 +15,16 @@ export interface BuiltInStore {
 /** The built-in stores by name, for tests that hold for both. */
 export const builtInStores: [string, () => Promise<BuiltInStore>][] = [
   ['memory', async () => ({ store: createMemoryStore(), cleanup: async () => undefined })],
-  [
-    'file',
+  ...(['log', 'files'] as const).map((layout): [string, () => Promise<BuiltInStore>] => [
+    `file (${layout} layout)`,
     async () => {
       const directory = await mkdtemp(path.join(os.tmpdir(), 'certflow-'));
       return {
-        store: createFileStore({ directory }),
+        store: createFileStore({ directory, layout }),
         cleanup: () => rm(directory, { recursive: true, force: true }),
       };
     },
-  ],
+  ]),
 ];
 
 /** Resolves the error `promise` rejects with (and fails if it resolves). */
