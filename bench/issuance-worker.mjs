@@ -128,7 +128,9 @@ async function certflow(config) {
   await http01.listen({ host: '127.0.0.1', port: config.pebble.httpPort });
   // (BENCH_CERTFLOW_STORE=memory swaps in the memory store, for comparison; not the default.)
   const counting = countingStore(
-    config.certflowStore === 'memory' ? createMemoryStore() : createFileStore({ directory, layout: config.fileLayout }),
+    config.certflowStore === 'memory'
+      ? createMemoryStore()
+      : createFileStore({ directory, layout: config.fileLayout }),
   );
   const engine = createEngine({
     store: counting.store,
