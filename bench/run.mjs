@@ -101,7 +101,7 @@ async function runIssuance() {
   // no validation sleep. Names are fresh per certificate, so no authorization is ever reused.
   const pebble = await startPebble();
   const { count, rounds, concurrency, latencyCount, pollIntervalMs, warmup } = plan.issuance;
-  const { baselineKeepAlive, certflowStore } = plan.issuance;
+  const { baselineKeepAlive, certflowStore, fileLayout } = plan.issuance;
   const namePrefix = `b${started.toString(36)}`;
   const base = {
     pebble: {
@@ -114,6 +114,7 @@ async function runIssuance() {
     warmup,
     baselineKeepAlive,
     certflowStore,
+    fileLayout,
   };
   const runs = [];
   const runOne = async (client, round, n, c) => {

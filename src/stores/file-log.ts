@@ -62,7 +62,7 @@ import {
   yieldToEventLoop,
 } from './file-records.js';
 import { errorCode, storeOperation } from './fs-errors.js';
-import { serialiseValue } from './json-value.js';
+import { copyJson, parseValue, serialiseValue } from './json-value.js';
 import { assertStoreKey, assertStorePrefix } from './keys.js';
 import type {
   DeleteOptions,
@@ -213,6 +213,75 @@ function writeAt(fd: number, bytes: Buffer, position: number): void {
   }
 }
 
+/** How many bytes of value text {@link RecentValues} keeps per store instance. */
+const RECENT_VALUE_BYTES = 8 * 1024 * 1024;
+
+interface Recent {
+  /** The index entry the value is of: another entry for the key means another value. */
+  readonly entry: object;
+  /** The value's JSON text, until the first read parses it. */
+  json: string | undefined;
+  readonly bytes: number;
+  /** The parsed value, once read; never handed out, only copies of it. */
+  parsed: unknown;
+}
+
+/**
+ * The values this instance wrote lately, so that reading one back (certflow reads most records
+ * soon after writing them) copies it instead of reading and parsing its line.
+ *
+ * @remarks Least recently used first out, bounded by the bytes of their JSON text. A value is
+ * served only for the index entry it was written as: a later write, by any process, or a
+ * compaction makes a new entry, and the line is read again.
+ */
+class RecentValues {
+  readonly #limit: number;
+  readonly #values = new Map<string, Recent>();
+  #bytes = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  set(key: string, entry: object, json: string): void {
+    this.forget(key);
+    if (json.length > this.#limit / 8) return;
+    this.#values.set(key, { entry, json, bytes: json.length, parsed: undefined });
+    this.#bytes += json.length;
+    for (const [oldest, recent] of this.#values) {
+      if (this.#bytes <= this.#limit) break;
+      this.#values.delete(oldest);
+      this.#bytes -= recent.bytes;
+    }
+  }
+
+  /** A fresh copy of the value of `key` written as `entry`; `undefined` when not kept. */
+  get(key: string, entry: object): unknown {
+    const recent = this.#values.get(key);
+    if (recent === undefined || recent.entry !== entry) return undefined;
+    // Most recently used last.
+    this.#values.delete(key);
+    this.#values.set(key, recent);
+    if (recent.json !== undefined) {
+      recent.parsed = parseValue(recent.json);
+      recent.json = undefined;
+    }
+    return copyJson(recent.parsed);
+  }
+
+  forget(key: string): void {
+    const recent = this.#values.get(key);
+    if (recent === undefined) return;
+    this.#values.delete(key);
+    this.#bytes -= recent.bytes;
+  }
+
+  clear(): void {
+    this.#values.clear();
+    this.#bytes = 0;
+  }
+}
+
 /** A log line that is damaged rather than torn. */
 class DamagedLog extends StoreError {
   constructor(offset: number, why: string) {
@@ -294,6 +363,9 @@ export function createLogStore(settings: LogStoreSettings): Store {
 
   const lookup = (key: string): Entry | undefined => folders.get(folderOf(key))?.get(key);
 
+  // The values this instance wrote lately, served for as long as their entry is the key's.
+  const recent = new RecentValues(RECENT_VALUE_BYTES);
+
   /**
    * Applies the lines of the log from `applied` to `size`. Stops before a line cut short or
    * failing its checksum (a torn tail, or lines still being written).
@@ -364,6 +436,7 @@ export function createLogStore(settings: LogStoreSettings): Store {
     folders = new Map();
     applied = 0;
     liveBytes = 0;
+    recent.clear();
     scanWithRetry(file as LogFile);
   };
 
@@ -386,17 +459,42 @@ export function createLogStore(settings: LogStoreSettings): Store {
    *
    * @param writer - the caller holds the lock: a torn tail is cut off.
    */
-  const catchUp = async (writer: boolean): Promise<void> => {
-    if (file === undefined) {
-      await load();
-    } else {
-      const stat = fstatSync(file.fd);
-      if (stat.nlink === 0) await load();
-      else if (stat.size < applied) reindex();
-      else if (stat.size > applied) scanWithRetry(file);
-    }
-    if (writer && fstatSync((file as LogFile).fd).size > applied) {
-      ftruncateSync((file as LogFile).fd, applied);
+  const catchUp = (writer: boolean): Promise<void> | undefined => {
+    if (file === undefined) return load().then(() => cutTornTail(writer));
+    const stat = fstatSync(file.fd);
+    if (stat.nlink === 0) return load().then(() => cutTornTail(writer));
+    if (stat.size < applied) reindex();
+    else if (stat.size > applied) scanWithRetry(file);
+    // Under the lock nobody else appends: what is left past the last line applied is torn.
+    if (writer && stat.size > applied) ftruncateSync(file.fd, applied);
+    return undefined;
+  };
+
+  const cutTornTail = (writer: boolean): void => {
+    const target = file as LogFile;
+    if (writer && fstatSync(target.fd).size > applied) ftruncateSync(target.fd, applied);
+  };
+
+  /**
+   * Whether a read caught up in the current check phase of the event loop. Every read first
+   * yields with `setImmediate`, so the reads resuming in one check phase were all made before it
+   * began: one catch-up there, after they were made, serves them all, and each still sees every
+   * write completed before it was made. The flag is cleared by an immediate queued at that first
+   * catch-up, which runs in the next check phase ahead of every read made after this one.
+   */
+  let caughtUpThisTurn = false;
+  const endTurn = (): void => {
+    caughtUpThisTurn = false;
+  };
+
+  /** {@link catchUp} for a read that has just yielded to the event loop (see above). */
+  const readerCatchUp = async (): Promise<void> => {
+    if (caughtUpThisTurn && file !== undefined) return;
+    const loading = catchUp(false);
+    if (loading !== undefined) await loading;
+    if (!caughtUpThisTurn) {
+      caughtUpThisTurn = true;
+      setImmediate(endTurn);
     }
   };
 
@@ -510,7 +608,8 @@ export function createLogStore(settings: LogStoreSettings): Store {
     let lock: HeldLock | undefined;
     try {
       lock = await takeLock();
-      await catchUp(true);
+      const loading = catchUp(true);
+      if (loading !== undefined) await loading;
       landed = appendBatch(lock, batch);
     } catch (err) {
       lock?.release();
@@ -569,7 +668,14 @@ export function createLogStore(settings: LogStoreSettings): Store {
     for (const [index, line] of lines.entries()) {
       const length = Buffer.byteLength(line);
       const { write, version } = landed[index] as Landed;
-      setEntry(folders, write.key, write.type === 'put' ? { version, offset, length } : undefined);
+      if (write.type === 'put') {
+        const entry: Entry = { version, offset, length };
+        setEntry(folders, write.key, entry);
+        recent.set(write.key, entry, write.json as string);
+      } else {
+        setEntry(folders, write.key, undefined);
+        recent.forget(write.key);
+      }
       offset += length + 1;
     }
     applied = offset;
@@ -630,6 +736,7 @@ export function createLogStore(settings: LogStoreSettings): Store {
     retire(source);
     file = { fd, uses: 0, retired: false };
     folders = index;
+    recent.clear();
     applied = position;
     liveBytes = position;
     logger.debug('compacted the file store log', { before, after: position });
@@ -660,9 +767,13 @@ export function createLogStore(settings: LogStoreSettings): Store {
       // A loop of gets must let timers and I/O run, as a loop of reads of files does.
       await yieldToEventLoop();
       return storeOperation('get', key, async () => {
-        await catchUp(false);
+        await readerCatchUp();
         const entry = lookup(key);
-        return entry === undefined ? undefined : readEntry<T>(file as LogFile, key, entry);
+        if (entry === undefined) return undefined;
+        const value = recent.get(key, entry);
+        return value === undefined
+          ? readEntry<T>(file as LogFile, key, entry)
+          : { key, value: value as T, version: entry.version };
       });
     },
 
@@ -671,7 +782,7 @@ export function createLogStore(settings: LogStoreSettings): Store {
       assertStorePrefix(prefix);
       await yieldToEventLoop();
       return storeOperation('list', prefix, async () => {
-        await catchUp(false);
+        await readerCatchUp();
         const found: [string, Entry][] = [];
         for (const [dir, keys] of folders) {
           if (dir.startsWith(prefix)) {
@@ -727,6 +838,7 @@ export function createLogStore(settings: LogStoreSettings): Store {
       }
       if (file !== undefined) retire(file);
       file = undefined;
+      recent.clear();
       lockSettings.owner.close();
     },
   };
