@@ -14,12 +14,24 @@ interface Subscription {
 }
 
 /**
+ * `change` with a `value` parsed from `json` on its first read, then kept: a watcher that never
+ * looks at values (certflow's engine reads only those of Challenges) never pays for parsing them.
+ */
+function withLazyValue(change: StoreChange, json: string): StoreChange {
+  let parsed: { value: unknown } | undefined;
+  return Object.defineProperty(change, 'value', {
+    enumerable: true,
+    get: () => (parsed ??= { value: parseValue(json) }).value,
+  });
+}
+
+/**
  * Delivers Store changes to watchers, asynchronously and in write order.
  *
  * @remarks
  * Each change is queued as one microtask when it is emitted, so a listener never runs inside the
  * write call and changes reach every watcher in the order the writes happened. A watcher receives the changes emitted after it subscribed and
- * before it unsubscribed. Each watcher gets its own copy of the value. A listener that throws is
+ * before it unsubscribed. Each watcher gets its own copy of the value, parsed when first read. A listener that throws is
  * logged and otherwise ignored: watching is notification, it never changes what the store does.
  */
 export class ChangeFeed {
@@ -49,9 +61,7 @@ export class ChangeFeed {
       for (const subscription of targets) {
         if (!this.#subscriptions.has(subscription)) continue;
         const change: StoreChange =
-          json === undefined
-            ? { type, key, version }
-            : { type, key, version, value: parseValue(json) };
+          json === undefined ? { type, key, version } : withLazyValue({ type, key, version }, json);
         try {
           subscription.listener(change);
         } catch (err) {
